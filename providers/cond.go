@@ -62,8 +62,10 @@ func NewCond(t Task, m *Mutex) *Cond {
 // In a simulation, a task killed in Wait is taken to hold the Mutex again
 // as it unwinds, so that an Unlock its defers make finds it locked; should
 // another task hold it at that instant, that Unlock leaves it to its
-// holder. A Signal that woke a task killed before its Wait returned wakes
-// the next waiter instead.
+// holder. A task of a crashed process is not, as the Unlocks its defers
+// make act on nothing: the Mutex stays free for the tasks that outlive
+// it. A Signal that woke a task killed before its Wait returned wakes the
+// next waiter instead.
 func (c *Cond) Wait(ctx context.Context) error {
 	if c.p == nil {
 		return c.waitReal(ctx)
@@ -86,6 +88,12 @@ func (c *Cond) Wait(ctx context.Context) error {
 		if w.done && w.val {
 			c.signal()
 		}
+		if cr, ok := c.p.(crashReporter); ok && cr.Crashed() {
+			// A crashed process's task: the Unlock its defers make
+			// acts on nothing, so it must not hold m again, or m
+			// would stay locked for the tasks that outlive it.
+			return
+		}
 		c.m.retakeUnwinding()
 	}()
 	err := c.p.Park(ctx, w.tok, "cond wait")
@@ -99,6 +107,13 @@ func (c *Cond) Wait(ctx context.Context) error {
 		return nil
 	}
 	return parked(err)
+}
+
+// crashReporter is implemented by a parker whose killed tasks may be a
+// crashed process's, whose calls into the simulation act on nothing while
+// they unwind: the simulation's.
+type crashReporter interface {
+	Crashed() bool
 }
 
 // Signal wakes one task waiting in Wait, if there is one: in a simulation,

@@ -251,6 +251,51 @@ func TestSimCondWaiterKilledWhileRelockingLeavesTheMutexBalanced(t *testing.T) {
 	})
 }
 
+// A process that crashes with tasks in Wait leaves a Mutex it shares with
+// tasks that outlive it unlocked, as it found it: its tasks' deferred
+// Unlocks act on nothing, so none may be taken to hold it again. A Signal
+// that woke one of them reaches a waiter that outlives it, as does a
+// later Broadcast.
+func TestSimCondWaitersOfACrashedProcessLeaveTheMutexFree(t *testing.T) {
+	for _, signalled := range []bool{false, true} {
+		t.Run(fmt.Sprintf("signalled=%v", signalled), func(t *testing.T) {
+			w := sim.New(sim.Config{Seed: 1})
+			simulateWorld(t, w, func(t *testing.T, ctx context.Context, p providers.Providers) {
+				m := providers.NewMutex(p.Task)
+				c := providers.NewCond(p.Task, m)
+				open := false // guarded by m
+				wait := func(ctx context.Context) error {
+					return waitFor(ctx, m, c, func() bool { return open })
+				}
+				node := w.NewGroup("node")
+				node.Go(ctx, "fetch1", wait)
+				node.Go(ctx, "fetch2", wait)
+				pause(ctx, p)
+				survivor := p.Task.Go(ctx, "survivor", wait)
+				pause(ctx, p)
+				if signalled {
+					require.NoError(t, m.Lock(ctx))
+					open = true
+					m.Unlock()
+					c.Signal() // wakes fetch1, which the crash kills before it runs
+				}
+				node.Crash()
+				lctx, cancel := timeout(ctx, p)
+				defer cancel()
+				require.NoError(t, m.Lock(lctx), "the crashed process's waiters left the Mutex locked")
+				if !signalled {
+					open = true
+					c.Broadcast()
+				}
+				m.Unlock()
+				require.NoError(t, survivor.Join(ctx))
+				assert.True(t, m.TryLock(), "the Mutex is left locked")
+				m.Unlock()
+			})
+		})
+	}
+}
+
 func TestSimCondSignalToAKilledWaiterWakesTheNext(t *testing.T) {
 	w := sim.New(sim.Config{Seed: 1})
 	simulateWorld(t, w, func(t *testing.T, ctx context.Context, p providers.Providers) {

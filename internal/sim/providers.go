@@ -478,6 +478,12 @@ func (p *taskProvider) ParkDescribed(ctx context.Context, tok providers.WaitToke
 	return w.parkTask(t, ctx, what)
 }
 
+// Crashed is World.Crashed: the running task is a crashed process's,
+// unwinding, and its calls into the simulation act on nothing. A Cond's
+// Wait asks it, so as not to take the Mutex back for an Unlock that will
+// not act.
+func (p *taskProvider) Crashed() bool { return (*World)(p).Crashed() }
+
 // TaskName returns the name of the running task, "" outside any.
 func (p *taskProvider) TaskName() string {
 	if t := (*World)(p).cur; t != nil {
