@@ -66,6 +66,10 @@ func NewCond(t Task, m *Mutex) *Cond {
 // make act on nothing: the Mutex stays free for the tasks that outlive
 // it. A Signal that woke a task killed before its Wait returned wakes the
 // next waiter instead.
+//
+// Not inlined, so that its call site can be read from its frame.
+//
+//go:noinline
 func (c *Cond) Wait(ctx context.Context) error {
 	if c.p == nil {
 		return c.waitReal(ctx)
@@ -102,6 +106,7 @@ func (c *Cond) Wait(ctx context.Context) error {
 	// with it locked, and a Lock under a context that cannot end returns
 	// only once it holds it.
 	_ = c.m.Lock(context.WithoutCancel(ctx))
+	c.m.lockedByCaller()
 	relocked = true
 	if w.done {
 		return nil

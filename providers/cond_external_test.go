@@ -401,3 +401,41 @@ func TestSimCondWaitersParkVisibly(t *testing.T) {
 	require.Error(t, res.Err)
 	assert.Contains(t, res.Err.Error(), "cond wait")
 }
+
+// A deadlock report on a Mutex that a task took back in Cond.Wait names
+// the line of the code that called Wait, as it names a Lock's, not a line
+// of package providers.
+func TestSimCondRelockIsToldAtTheCallOfWait(t *testing.T) {
+	w := sim.New(sim.Config{Seed: 1})
+	res := w.RunGuarded(func(ctx context.Context, p providers.Providers) error {
+		m := providers.NewMutex(p.Task)
+		c := providers.NewCond(p.Task, m)
+		never := providers.NewChan[int](p.Task, 0)
+		ready := false // guarded by m
+		p.Task.Go(ctx, "consumer", func(ctx context.Context) error {
+			if err := m.Lock(ctx); err != nil {
+				return err
+			}
+			defer m.Unlock()
+			for !ready {
+				if err := c.Wait(ctx); err != nil {
+					return err
+				}
+			}
+			_, _, err := never.Recv(ctx) // holds m for good
+			return err
+		})
+		pause(ctx, p)
+		if err := m.Lock(ctx); err != nil {
+			return err
+		}
+		ready = true
+		c.Broadcast()
+		m.Unlock()
+		pause(ctx, p)
+		return m.Lock(ctx)
+	}, 10*time.Second)
+	require.Error(t, res.Err)
+	assert.Regexp(t, `held by task "consumer", which locked it in github\.com/moonpool-go/moonpool/providers_test\.TestSimCondRelockIsToldAtTheCallOfWait\.func1\.1 at \S+/cond_external_test\.go:\d+\)`, res.Err.Error())
+	assert.NotContains(t, res.Err.Error(), "providers/cond.go")
+}

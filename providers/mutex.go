@@ -232,6 +232,16 @@ func (m *Mutex) retakeUnwinding() {
 	}
 }
 
+// lockedByCaller has m's holder, which locked it in a function of this
+// package called from the code under test (Cond.Wait's relock), told as
+// having locked it where that function was called, the call above Lock's:
+// a deadlock report names the code's own line, not the package's.
+func (m *Mutex) lockedByCaller() {
+	if m.holder.pc[1] != 0 {
+		m.holder.pc = [2]uintptr{m.holder.pc[1]}
+	}
+}
+
 // handOn hands m, locked, to the first waiter, which then holds it without
 // racing other tasks for it (waiters are served in order), or unlocks it.
 func (m *Mutex) handOn() {
