@@ -177,7 +177,7 @@ func (w *World) describeTasks() string {
 			if _, seen := inside[proc]; !seen {
 				hosted = append(hosted, proc)
 			}
-			inside[proc] = append(inside[proc], fmt.Sprintf("%q %s", t.name, state))
+			inside[proc] = append(inside[proc], fmt.Sprintf("%q %s", t.shown(), state))
 			continue
 		}
 		frames := ""
@@ -191,7 +191,7 @@ func (w *World) describeTasks() string {
 			same[key] = g
 			groups = append(groups, g)
 		}
-		g.names = append(g.names, t.name)
+		g.names = append(g.names, t.shown())
 	}
 	for _, g := range groups {
 		g.write(&b)

@@ -200,13 +200,18 @@ func (w *World) firstTask() *task {
 // due at one instant run in an order that the seed draws. Those the step
 // made ready (a task it started or woke) could not have, nor could those
 // made ready by the events since the last step, as no task runs between
-// them. They are in the ready list's order, not the draw's. It is for a
-// failure's report (it allocates), and leaves the run as it is.
+// them. They are in the ready list's order, not the draw's, each by the
+// name the timeline gives it (a reader running an rpc handler inline, by
+// the handler's). Quiet tasks are named too, whose starts and ends the
+// timeline leaves out: an rpc connection's reader, a program host's
+// socket helper, due at the instant, does its work in an order the seed
+// draws as any task does. It is for a failure's report (it allocates),
+// and leaves the run as it is.
 func (w *World) ReadyNow() []string {
 	var names []string
 	for _, e := range w.ready {
-		if t := e.t; t != w.cur && !t.quiet && w.readyStep[t.slot] < w.steps {
-			names = append(names, t.name)
+		if t := e.t; t != w.cur && w.readyStep[t.slot] < w.steps {
+			names = append(names, t.shown())
 		}
 	}
 	return names
