@@ -121,11 +121,11 @@ func (w *World) groupOf(task string) *Group {
 	if task == "" {
 		return nil
 	}
-	if c := w.cur; c != nil && (c.name == task || c.alias != nil && *c.alias == task) {
+	if c := w.cur; c != nil && (c.name == task || c.shown() == task) {
 		return c.group
 	}
 	for t := range w.liveTasks() {
-		if t.name == task || t.alias != nil && *t.alias == task {
+		if t.name == task || t.shown() == task {
 			return t.group
 		}
 	}

@@ -750,11 +750,11 @@ func (w *World) sampleAway() (t *task, name string, s sample) {
 	if in, _ := w.inForeign(t); in {
 		// In a program's code, which no stop of the world can stop:
 		// escaped tells from what the host knows.
-		return t, t.name, sample{blind: true}
+		return t, t.shown(), sample{blind: true}
 	}
 	id, looked := findGoroutine(t.wk.label)
 	if !looked {
-		return t, t.name, sample{blind: true}
+		return t, t.shown(), sample{blind: true}
 	}
 	s = sampleGoroutine(id)
 	if s.state == coroutineState && !s.busy {
@@ -762,7 +762,7 @@ func (w *World) sampleAway() (t *task, name string, s sample) {
 			return nil, SchedulerTask, e
 		}
 	}
-	return t, t.name, s
+	return t, t.shown(), s
 }
 
 // coroutineState is the state a stack trace gives a goroutine parked in a

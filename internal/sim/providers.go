@@ -513,12 +513,13 @@ func (p *taskProvider) OwnTaskName() string {
 // after another (the rpc transport's connection reader, which runs
 // handlers inline) is named for the work it runs now. The string is kept
 // by its pointer, so that a rename costs no allocation: the caller leaves
-// it as it is. The name the watchdog's reports give, read from another
-// goroutine, stays the one the task started with; the trace hashes no
-// task name, so a rename leaves it alone. It is on no interface of
+// it as it is, and never writes the string again: the watchdog's
+// reports, made on another goroutine, read it to name the task as the
+// timeline does. The trace hashes no task name, so a rename leaves it
+// alone. It is on no interface of
 // package providers, as with OnPark.
 func (p *taskProvider) SetTaskName(name *string) {
-	(*World)(p).current("SetTaskName").alias = name
+	(*World)(p).current("SetTaskName").alias.Store(name)
 }
 
 func (p *taskProvider) Wake(tok providers.WaitToken) bool {

@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -98,10 +99,12 @@ type task struct {
 	joiners  []providers.WaitToken
 
 	// alias, when set (SetTaskName), is the name the timeline gives the
-	// task instead of name, which the watchdog's goroutine reads and so
-	// never changes. It fills what was padding: ownCtx starts on a cache
-	// line.
-	alias *string
+	// task instead of name, which never changes. The watchdog's goroutine
+	// reads it too, to name a task blocked outside the simulation as the
+	// timeline does (an rpc reader blocked in the handler it runs): it
+	// is stored atomically. It fills what was padding: ownCtx starts on a
+	// cache line.
+	alias atomic.Pointer[string]
 	// ownCtx is ctx when the world makes it (see spawnIn): a task and its
 	// context are one allocation, the context in the task's last two
 	// lines (TestATaskAndItsContextAreOneAllocation). A context kept
@@ -112,8 +115,8 @@ type task struct {
 
 // shown is the task's name in the timeline: its alias, if it has one.
 func (t *task) shown() string {
-	if t.alias != nil {
-		return *t.alias
+	if a := t.alias.Load(); a != nil {
+		return *a
 	}
 	return t.name
 }
