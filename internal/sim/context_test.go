@@ -28,10 +28,38 @@ type ctxOp struct {
 	d      time.Duration // for deadline: from now; for sleep: how long
 }
 
-var ctxOpKinds = []string{"WithCancel", "WithDeadline", "context.WithCancel", "context.WithValue", "context.WithoutCancel", "cancel", "sleep", "WithDeadlineCancelCause", "WithCancelCause", "cancelCause"}
+// ctxOpKinds are the kinds of ctxOp. The first basicCtxOps are those of
+// a play that asks every context for its Done channel after each op; the
+// rest are for a late play (playCtxOps): "done" asks one context for its
+// Done channel, so that contexts end, and are made under ended ones, with
+// no Done channel yet; package context's WithCancelCause and AfterFunc
+// (with "stop", its stop function); and context.WithDeadline after the
+// parent's deadline (a cancel context, no timer of the wall clock's).
+var ctxOpKinds = []string{"WithCancel", "WithDeadline", "context.WithCancel", "context.WithValue", "context.WithoutCancel", "cancel", "sleep", "WithDeadlineCancelCause", "WithCancelCause", "cancelCause",
+	"done", "context.WithCancelCause", "AfterFunc", "stop", "context.WithDeadlineLater"}
+
+const basicCtxOps = 10
 
 func (o ctxOp) String() string {
 	return fmt.Sprintf("%s(parent %d, target %d, %v)", ctxOpKinds[o.kind], o.parent, o.target, o.d)
+}
+
+// drawCtxOps draws up to most ops of the first kinds of ctxOpKinds.
+func drawCtxOps(rt *rapid.T, most, kinds int) []ctxOp {
+	n := rapid.IntRange(1, most).Draw(rt, "n")
+	ops := make([]ctxOp, n)
+	for i := range ops {
+		ops[i] = ctxOp{
+			kind:   rapid.IntRange(0, kinds-1).Draw(rt, "kind"),
+			parent: i - rapid.IntRange(0, i).Draw(rt, "back"), // mostly recent ones
+			target: rapid.IntRange(0, i).Draw(rt, "target"),
+			d:      time.Duration(rapid.IntRange(-2, 6).Draw(rt, "d")) * time.Second,
+		}
+		if ctxOpKinds[ops[i].kind] == "sleep" && ops[i].d < 0 {
+			ops[i].d = -ops[i].d
+		}
+	}
+	return ops
 }
 
 // ctxSide is how one side makes its contexts.
@@ -42,6 +70,8 @@ type ctxSide struct {
 	withDeadline func(context.Context, time.Time) (context.Context, context.CancelFunc)
 	// withCause is WithDeadlineCancelCause: no deadline when zero.
 	withCause func(context.Context, time.Time) (context.Context, context.CancelCauseFunc)
+	// ran is told which op's AfterFunc function ran.
+	ran func(op int)
 }
 
 // withDeadlineCancelCause is, in package context's contexts, what the
@@ -58,7 +88,10 @@ func withDeadlineCancelCause(parent context.Context, deadline time.Time) (contex
 
 type ctxKey struct{}
 
-// playCtxOps plays ops from root and describes every context after each.
+// playCtxOps plays ops from root and describes every context after each:
+// with whether it is done, asked of its Done channel, or, late, without,
+// and its Done channel asked only by the "done" op and of every context
+// at the end.
 //
 // Package context's contexts are not made where the world's differ from
 // package context's on purpose: under a context of the world's whose
@@ -67,7 +100,7 @@ type ctxKey struct{}
 // package context's contexts end with Canceled and the cause
 // DeadlineExceeded, as they did when the world made a cancel context of
 // package context's for such a deadline.
-func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
+func playCtxOps(root context.Context, side ctxSide, ops []ctxOp, late bool) []string {
 	start := side.now()
 	ctxs := []context.Context{root}
 	cancels := []context.CancelCauseFunc{func(error) {}}
@@ -75,14 +108,24 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 	// deadline of the world's since the nearest such context.
 	type made struct{ under, dl bool }
 	how := []made{{}}
-	withCancel := context.WithCancel // whose cancel is kept for later
+	var stops []func() bool
+	// Whose cancel is kept for later.
+	withCancel, withCancelCause := context.WithCancel, context.WithCancelCause
+	plain := func(ctx context.Context, f context.CancelFunc) (context.Context, context.CancelCauseFunc) {
+		return ctx, func(error) { f() }
+	}
+	doneOf := func(c context.Context) bool {
+		select {
+		case <-c.Done():
+			return true
+		default:
+			return false
+		}
+	}
 	var seen []string
 	for i, o := range ops {
 		var c context.Context
 		cancel := context.CancelCauseFunc(func(error) {})
-		plain := func(ctx context.Context, f context.CancelFunc) (context.Context, context.CancelCauseFunc) {
-			return ctx, func(error) { f() }
-		}
 		p := o.parent % len(ctxs)
 		parent, m := ctxs[p], how[p]
 		switch ctxOpKinds[o.kind] {
@@ -101,6 +144,18 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 				c, cancel = plain(withCancel(parent))
 				m = made{under: true}
 			}
+		case "context.WithCancelCause":
+			if !m.under || !m.dl {
+				c, cancel = withCancelCause(parent)
+				m = made{under: true}
+			}
+		case "context.WithDeadlineLater":
+			// After the parent's deadline: package context makes a
+			// cancel context, and no timer of the wall clock's.
+			if dl, ok := parent.Deadline(); ok && (!m.under || !m.dl) {
+				c, cancel = plain(context.WithDeadline(parent, dl.Add(time.Second)))
+				m = made{under: true}
+			}
 		case "context.WithValue":
 			c = context.WithValue(parent, ctxKey{}, i)
 		case "context.WithoutCancel":
@@ -110,6 +165,16 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 			cancels[o.target%len(cancels)](nil)
 		case "cancelCause":
 			cancels[o.target%len(cancels)](fmt.Errorf("cause %d", i))
+		case "done":
+			doneOf(ctxs[o.target%len(ctxs)])
+		case "AfterFunc":
+			if !m.under || !m.dl {
+				stops = append(stops, context.AfterFunc(parent, func() { side.ran(i) }))
+			}
+		case "stop":
+			if len(stops) > 0 {
+				seen = append(seen, fmt.Sprintf("op %d: stop %v", i, stops[o.target%len(stops)]()))
+			}
 		case "sleep":
 			side.sleep(o.d)
 		}
@@ -122,14 +187,17 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 			if ok {
 				at = dl.Sub(start)
 			}
-			closed := false
-			select {
-			case <-c.Done():
-				closed = true
-			default:
+			done := ""
+			if !late {
+				done = fmt.Sprintf(", done %v", doneOf(c))
 			}
-			seen = append(seen, fmt.Sprintf("after op %d (%v), context %d: err %v, cause %v, deadline %v %v, done %v, value %v",
-				i, o, j, c.Err(), context.Cause(c), at, ok, closed, c.Value(ctxKey{})))
+			seen = append(seen, fmt.Sprintf("after op %d (%v), context %d: err %v, cause %v, deadline %v %v%s, value %v",
+				i, o, j, c.Err(), context.Cause(c), at, ok, done, c.Value(ctxKey{})))
+		}
+	}
+	if late {
+		for j, c := range ctxs {
+			seen = append(seen, fmt.Sprintf("at the end, context %d: done %v, cause %v", j, doneOf(c), context.Cause(c)))
 		}
 	}
 	for _, cancel := range cancels {
@@ -145,19 +213,7 @@ func playCtxOps(root context.Context, side ctxSide, ops []ctxOp) []string {
 // waiting.
 func TestContextsBehaveAsPackageContexts(t *testing.T) {
 	rapid.Check(t, func(rt *rapid.T) {
-		n := rapid.IntRange(1, 12).Draw(rt, "n")
-		ops := make([]ctxOp, n)
-		for i := range ops {
-			ops[i] = ctxOp{
-				kind:   rapid.IntRange(0, len(ctxOpKinds)-1).Draw(rt, "kind"),
-				parent: i - rapid.IntRange(0, i).Draw(rt, "back"), // mostly recent ones
-				target: rapid.IntRange(0, i).Draw(rt, "target"),
-				d:      time.Duration(rapid.IntRange(-2, 6).Draw(rt, "d")) * time.Second,
-			}
-			if ctxOpKinds[ops[i].kind] == "sleep" && ops[i].d < 0 {
-				ops[i].d = -ops[i].d
-			}
-		}
+		ops := drawCtxOps(rt, 12, basicCtxOps)
 		var want []string
 		synctest.Test(t, func(t *testing.T) {
 			want = playCtxOps(context.Background(), ctxSide{
@@ -166,7 +222,7 @@ func TestContextsBehaveAsPackageContexts(t *testing.T) {
 				withCancel:   context.WithCancel,
 				withDeadline: context.WithDeadline,
 				withCause:    withDeadlineCancelCause,
-			}, ops)
+			}, ops, false)
 		})
 		var got []string
 		w := New(Config{Seed: 1})
@@ -177,7 +233,7 @@ func TestContextsBehaveAsPackageContexts(t *testing.T) {
 				withCancel:   w.WithCancel,
 				withDeadline: p.Time.WithDeadline,
 				withCause:    p.Time.(*timeProvider).WithDeadlineCancelCause,
-			}, ops)
+			}, ops, false)
 			return nil
 		})
 		require.NoError(rt, res.Err)
