@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -54,6 +55,7 @@ func TestCauseAfterTheRunFromAnotherGoroutine(t *testing.T) {
 					_ = context.Cause(x)
 					_ = x.Err()
 					_ = x.Done()
+					runtime.Gosched() // under wasip1's one thread, a loop that never yields never lets the cancel run
 				}
 			}()
 		}
