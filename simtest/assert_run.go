@@ -38,7 +38,7 @@ type runAsserts struct {
 	// by invariantKey, which the table's note reads its FALSE as checks
 	// of. Seeds on several workers register them at once.
 	invariantsMu sync.Mutex
-	invariants   map[string]bool
+	invariants   map[invariantKey]bool
 }
 
 // noteInvariant records that the Always of message name at site is an
@@ -47,25 +47,30 @@ func (ra *runAsserts) noteInvariant(name string, site *tally.Site) {
 	ra.invariantsMu.Lock()
 	defer ra.invariantsMu.Unlock()
 	if ra.invariants == nil {
-		ra.invariants = map[string]bool{}
+		ra.invariants = map[invariantKey]bool{}
 	}
-	ra.invariants[invariantKey(name, site)] = true
+	ra.invariants[keyOfInvariant(name, site)] = true
 }
 
 // isInvariant reports whether row is an invariant's.
 func (ra *runAsserts) isInvariant(row tally.Row) bool {
 	ra.invariantsMu.Lock()
 	defer ra.invariantsMu.Unlock()
-	return row.Kind == simctx.Always && ra.invariants[invariantKey(row.Msg, row.Site)]
+	return row.Kind == simctx.Always && ra.invariants[keyOfInvariant(row.Msg, row.Site)]
 }
 
-// invariantKey names an invariant by its message and where it was
-// registered.
-func invariantKey(name string, site *tally.Site) string {
+// An invariantKey names an invariant by its message and where it was
+// registered, with no formatting: every seed registers its invariants.
+type invariantKey struct {
+	name, file string
+	line       int
+}
+
+func keyOfInvariant(name string, site *tally.Site) invariantKey {
 	if site == nil {
-		return name
+		return invariantKey{name: name}
 	}
-	return fmt.Sprintf("%s\x00%s:%d", name, site.File, site.Line)
+	return invariantKey{name, site.File, site.Line}
 }
 
 // newRunAsserts starts the accounting of a Run, or of one fuzz input, whose
