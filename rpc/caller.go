@@ -127,8 +127,7 @@ func (c *conn) knowCaller() {
 		// A context of the simulation's own under it, made once: the
 		// deadline a request with one gets is made under it (see
 		// server.handle), and shares what links it to ctx instead of
-		// allocating its own link per request. No timer: the deadline of
-		// withCancel is after the transport's, which it inherits.
+		// allocating its own link per request.
 		c.handlerCtx, _ = withCancel(ctx, c.t.p)
 	}
 	c.mu.Lock()

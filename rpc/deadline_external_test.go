@@ -41,7 +41,8 @@ func serveDeadlines(t require.TestingT, tr *rpc.Transport, inner string) {
 // TestTheCallersDeadlineTravels: a handler's context carries its caller's
 // deadline, counted on the server's clock from the request's arrival,
 // so never earlier than the caller's; a nested call inherits it; and the
-// handler's context ends when it passes.
+// handler's context ends when it passes; a call without a deadline gives
+// its handler none.
 func TestTheCallersDeadlineTravels(t *testing.T) {
 	simtest.Run(t, func(s *simtest.S) {
 		server, client := newPair(s)
@@ -57,6 +58,11 @@ func TestTheCallersDeadlineTravels(t *testing.T) {
 			require.True(s, got.Has, "%v: the handler's context has a deadline", tok)
 			assert.LessOrEqual(s, got.Left, 3*time.Second, "%v: the time left when the request arrived, at most", tok)
 			assert.Greater(s, got.Left, 2*time.Second, "%v: less the request's transit only", tok)
+
+			_, base := s.Context().Deadline()
+			got, err = rpc.At[echoReq, seen](server.Addr(), tok).GetReply(s.Context(), client, echoReq{1})
+			require.NoError(s, err)
+			assert.Equal(s, base, got.Has, "%v: no deadline of the caller's, none but the transports' own, as in production", tok)
 		}
 
 		ended := make(chan error, 1)

@@ -801,12 +801,14 @@ func (t *Transport) notFound(c *conn, payload []byte) {
 }
 
 // withCancel is context.WithCancel, except in a simulation, where it is a
-// context of the simulation's own making (a deadline past any run), so
-// that the tasks waiting on it are woken by the scheduler when it is
-// cancelled instead of being polled whenever no task is ready.
+// context of the simulation's own making, so that the tasks waiting on it
+// are woken by the scheduler when it is cancelled instead of being polled
+// whenever no task is ready. Like package context's, it adds no deadline:
+// the handler of a call without one sees none, as in production.
 func withCancel(ctx context.Context, p providers.Providers) (context.Context, context.CancelFunc) {
-	if _, sim := p.Task.(interface{ WaitToken() providers.WaitToken }); sim {
-		return p.Time.WithDeadline(ctx, p.Time.Now().Add(100*365*24*time.Hour))
+	if c, sim := p.Time.(causeClock); sim {
+		ctx, cancel := c.WithDeadlineCancelCause(ctx, time.Time{})
+		return ctx, func() { cancel(nil) }
 	}
 	return context.WithCancel(ctx)
 }
