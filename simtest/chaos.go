@@ -66,6 +66,7 @@ func (s *S) noteChaos(cfg chaos.Config) {
 			}
 		}
 		s.noteChaosLine("chaos: reboots this seed by " + strings.Join(kinds, ", ") + " only (Attrition.Swarm)")
+		s.swarmRegime = true
 	}
 }
 

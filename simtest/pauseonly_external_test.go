@@ -112,6 +112,7 @@ func TestPauseOnlyMakesItsMachinesRebootsPauses(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Positive(t, shared)
 	assert.Positive(t, alone)
+	assert.Contains(t, res.Report, "of 3 processes a seed (2 of them only paused by attrition)", "srv-0 is only paused too, by sharing cli-0's machine")
 }
 
 // A PauseOnly group under attrition whose pauses last no time, or that
@@ -182,4 +183,33 @@ func TestPauseOnlyMakesItsZonesOutagesPauses(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Positive(t, shared)
 	assert.Positive(t, alone)
+	assert.Contains(t, res.Report, "of 3 processes a seed (1 of them only paused by attrition)", "srv-0's zone's outages are pauses, but attrition by process may crash it alone")
+}
+
+// Under Attrition.Swarm, a seed whose regime of reboots the timeline
+// tells ("by crash only") also tells that the PauseOnly group is only
+// paused whatever it drew; a seed that drew no reboots says nothing of it.
+func TestSwarmsRegimeNoteTellsOfPauseOnlyGroups(t *testing.T) {
+	cfg := crashesOnly()
+	cfg.Attrition.Swarm = true
+	var told, none int
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(
+			simtest.Processes{Name: "srv", Count: 2, New: func() simtest.Process { return &pausable{} }},
+			simtest.Processes{Name: "cli", Count: 2, PauseOnly: true, New: func() simtest.Process { return &pausable{} }},
+		)
+		c.Run(simtest.Phases{Chaos: time.Second})
+		notes := messages(tl, `chaos: attrition only pauses "cli" whatever this seed's regime (Processes.PauseOnly)`)
+		if s.ChaosConfig().Attrition.Enabled {
+			assert.Len(s, notes, 1)
+			told++
+		} else {
+			assert.Empty(s, notes)
+			none++
+		}
+	}, simtest.Seeds(12), simtest.Chaos(cfg))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, told)
+	assert.Positive(t, none)
 }

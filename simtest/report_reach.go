@@ -18,7 +18,8 @@ type reach struct {
 	// (Processes.Protected); a reboot by hand still reaches them.
 	protected int
 	// pauseOnly counts those of procs that attrition only pauses
-	// (Processes.PauseOnly).
+	// (Processes.PauseOnly, and those sharing each unit it takes down
+	// with one).
 	pauseOnly int
 }
 

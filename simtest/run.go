@@ -1080,10 +1080,8 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 			if p.spec.Protected {
 				o.reach.protected++
 			}
-			if p.spec.PauseOnly {
-				o.reach.pauseOnly++
-			}
 		}
+		o.reach.pauseOnly = s.cluster.onlyPaused(s.chaos.Attrition)
 		for _, seen := range s.cluster.injected {
 			o.injected = append(o.injected, *seen)
 		}

@@ -98,6 +98,9 @@ type S struct {
 	// chaosNotes are the timeline's notes of what the seed drew of its
 	// chaos (noteChaos), which its failure report repeats.
 	chaosNotes []string
+	// swarmRegime is set when the seed drew a regime of reboots
+	// (Attrition.Swarm), which a PauseOnly group's pauses override.
+	swarmRegime bool
 	// logPCs holds the stacks of the log lines, each line's a span of
 	// it: one slice rather than one per line.
 	logPCs []uintptr

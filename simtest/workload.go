@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -143,6 +144,11 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s.pauseFaults(false)
 
 	s.w.Event("", "phase: run, with chaos")
+	if s.swarmRegime && !c.chaosRan {
+		if groups := c.pauseOnlyGroups(); len(groups) > 0 {
+			s.noteChaosLine("chaos: attrition only pauses " + joinAnd(groups) + " whatever this seed's regime (Processes.PauseOnly)")
+		}
+	}
 	c.chaosRan = true
 	chaosAt := s.w.Now()
 	var attrition providers.Handle
@@ -349,6 +355,34 @@ func (c *Cluster) checkPauseOnly(a chaos.Attrition) {
 			return
 		}
 	}
+}
+
+// pauseOnlyGroups names, quoted, the groups attrition only pauses.
+func (c *Cluster) pauseOnlyGroups() []string {
+	var out []string
+	for _, p := range c.procs {
+		if q := strconv.Quote(p.spec.Name); p.spec.PauseOnly && !slices.Contains(out, q) {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+// onlyPaused counts the processes that attrition a can only pause: the
+// PauseOnly ones, and those whose every unit it takes down (a.Unit's and,
+// with outages, a.Outages.Unit's) holds a PauseOnly process, which makes
+// that unit's reboot a pause (unitDown).
+func (c *Cluster) onlyPaused(a chaos.Attrition) int {
+	paused := func(p *proc, u chaos.Unit) bool {
+		return slices.ContainsFunc(c.in(u, unitOf(p, u)), func(q *proc) bool { return q.spec.PauseOnly })
+	}
+	n := 0
+	for _, p := range c.procs {
+		if p.spec.PauseOnly || paused(p, a.Unit) && (!a.Outages.On() || paused(p, a.Outages.Unit)) {
+			n++
+		}
+	}
+	return n
 }
 
 // attritionWait sleeps out the interval before attrition's next attempt,
