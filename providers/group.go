@@ -2,6 +2,7 @@ package providers
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -67,12 +68,20 @@ func (g *Group) Go(name string, fn func(ctx context.Context) error) {
 // ctx is done first, Wait gives up and returns ctx's error; the tasks go
 // on. Given the group's own context, which its first error cancels (the
 // shape of errgroup's `g, ctx := ...; return g.Wait()`), it waits under
-// the context the group was made from, and returns that error.
+// the context the group was made from, and returns that error; given a
+// context made from the group's, which that error ends too, it returns
+// the error when ctx ends with it, whether or not the tasks returned.
 func (g *Group) Wait(ctx context.Context) error {
 	if ctx == g.ctx {
 		ctx = g.parent
 	}
 	if err := g.wg.Wait(ctx); err != nil {
+		g.mu.Lock()
+		first := g.err
+		g.mu.Unlock()
+		if first != nil && errors.Is(context.Cause(ctx), first) {
+			return first
+		}
 		return err
 	}
 	g.cancel(context.Canceled)

@@ -72,6 +72,38 @@ func TestGroupWaitOnItsOwnContextReturnsTheFirstError(t *testing.T) {
 	})
 }
 
+// Waiting under a context made from the group's, which the first error
+// ends too, returns that error, not the context's, whether or not every
+// task returned first: the same in a simulation as in production, where
+// which comes first is a race.
+func TestGroupWaitUnderAContextOfTheGroupsReturnsTheFirstError(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		t.Run(fmt.Sprintf("slow=%v", slow), func(t *testing.T) {
+			both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
+				g, gctx := providers.NewGroup(ctx, p.Task)
+				boom := errors.New("boom")
+				release := providers.NewChan[struct{}](p.Task, 0)
+				g.Go("slow", func(ctx context.Context) error {
+					_ = providers.Wait(ctx, p.Task)
+					if slow { // still at work after the failure
+						_, _, _ = release.Recv(context.WithoutCancel(ctx))
+					}
+					return nil
+				})
+				g.Go("failer", func(ctx context.Context) error {
+					pause(ctx, p)
+					return boom
+				})
+				wctx, cancel := p.Time.WithTimeout(gctx, time.Hour)
+				defer cancel()
+				require.ErrorIs(t, g.Wait(wctx), boom)
+				release.Close()
+				require.ErrorIs(t, g.Wait(ctx), boom)
+			})
+		})
+	}
+}
+
 func TestGroupWithoutErrors(t *testing.T) {
 	both(t, func(t *testing.T, ctx context.Context, p providers.Providers) {
 		g, gctx := providers.NewGroup(ctx, p.Task)
