@@ -673,6 +673,22 @@ func TestAGapGivenNoSimulationSaysSo(t *testing.T) {
 		`which carries no simulation, so it checks nothing wherever it runs; pass it the task's ctx, or one made from it\n`, out)
 }
 
+// A merge of shards' results tells the same of such a gap as one Run.
+func TestAMergeTellsOfAGapGivenNoSimulation(t *testing.T) {
+	dir := t.TempDir()
+	body := func(s *simtest.S) {
+		assertions.Sometimes(s.Context(), true, "the body ran")
+		assertions.Sometimes(context.Background(), true, "given no simulation, merged") //simvet:allow assertctx the mistake this test makes on purpose
+	}
+	for i := range 2 {
+		simtest.Simulate(body, simtest.Seeds(4), simtest.Shard(i, 2), simtest.ResultsFile(filepath.Join(dir, "shards")+"/"))
+	}
+	merged, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.Regexp(t, `Sometimes "given no simulation, merged" \(assert_external_test.go:\d+\): no seed could reach it: it is given context.Background\(\), `, merged.Tests[0].Report)
+}
+
 // The body's function is read alone: another test's assertions in the
 // same file are not this Run's.
 func TestABodyWithoutAssertionsHasNoGaps(t *testing.T) {

@@ -303,11 +303,15 @@ type (
 		Site *jsonSite `json:"site"`
 	}
 	jsonAssertion struct {
-		Kind      string         `json:"kind"`
-		Message   string         `json:"message"`
-		Status    string         `json:"status"`
-		Gap       bool           `json:"gap"`
-		Static    bool           `json:"from_source_only,omitempty"`
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+		Status  string `json:"status"`
+		Gap     bool   `json:"gap"`
+		Static  bool   `json:"from_source_only,omitempty"`
+		// Context, for one found in the source only, is its context
+		// argument when the source shows it carries no simulation
+		// ("context.Background()").
+		Context   string         `json:"context,omitempty"`
 		Site      *jsonSite      `json:"site,omitempty"`
 		Calls     uint64         `json:"calls"`
 		Passes    uint64         `json:"passes"`
@@ -419,7 +423,7 @@ func (r *runner) jsonReport(rows []tally.Row) jsonReport {
 	mod := moduleRoot()
 	for _, row := range rows {
 		a := jsonAssertion{
-			Kind: row.Kind.String(), Message: row.Msg, Status: string(row.Status), Gap: row.Gap(), Static: row.Static,
+			Kind: row.Kind.String(), Message: row.Msg, Status: string(row.Status), Gap: row.Gap(), Static: row.Static, Context: row.Simless,
 			Calls: row.Calls, Passes: row.Passes, Failures: row.Fails, Seeds: row.Seeds, SeedsTrue: row.SeedsTrue,
 			FirstFail: hit(row.FirstFail), FirstPass: hit(row.FirstPass),
 			Misused: row.Misused, OtherModule: row.Site != nil && !tally.Within(row.Site, mod),

@@ -931,7 +931,7 @@ func rowsOf(as []jsonAssertion, places map[uint64]int64, own map[string]bool) []
 	}
 	for _, a := range as {
 		r := tally.Row{
-			Kind: kindNamed(a.Kind), Msg: a.Message, Status: tally.Status(a.Status), Static: a.Static, Misused: a.Misused,
+			Kind: kindNamed(a.Kind), Msg: a.Message, Status: tally.Status(a.Status), Static: a.Static, Simless: a.Context, Misused: a.Misused,
 			Calls: a.Calls, Passes: a.Passes, Fails: a.Failures, Seeds: a.Seeds, SeedsTrue: a.SeedsTrue,
 			FirstFail: hit(a.FirstFail), FirstPass: hit(a.FirstPass),
 		}
