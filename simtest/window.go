@@ -96,6 +96,12 @@ type window struct {
 	// a program's timers meet them by the dozen, most of them by a few
 	// nanoseconds. Longer ones, which can make a timer late, stay.
 	delays int
+	// partials counts the partial reads and writes before the first
+	// failure that the window left out, as it does datagrams: TCP allows
+	// them, a stream meets them by the dozen, and a reader that handles
+	// them is most readers. Those of the failure's own instant stay (see
+	// hushed): a reader that mishandles one fails there.
+	partials int
 
 	// quiet counts the log records below slog.LevelInfo the window left
 	// out, before the first failure and after it: a library's debug lines
@@ -117,7 +123,7 @@ type window struct {
 	// hushed are the last records left out before the first failure:
 	// those of its instant join the window as the failure comes, for the
 	// debug line that says why is often logged just before the error.
-	hushed  [4]numbered
+	hushed  [8]numbered
 	nhushed int
 }
 
@@ -149,7 +155,8 @@ func (w *window) foldClose(e sim.Entry) bool {
 
 // leftOut says what the window left out of the entries it does not show,
 // by kind: the datagrams lost, duplicated or reordered, the short delays
-// of sleeps, and, with quiet, the records below INFO.
+// of sleeps, the partial reads and writes, and, with quiet, the records
+// below INFO.
 func (w *window) leftOut(quiet bool) []string {
 	var out []string
 	if w.datagrams > 0 {
@@ -157,6 +164,9 @@ func (w *window) leftOut(quiet bool) []string {
 	}
 	if w.delays > 0 {
 		out = append(out, plural.Count(w.delays, "sleep")+" delayed by under 1ms")
+	}
+	if w.partials > 0 {
+		out = append(out, fmt.Sprintf("%d %s", w.partials, pluralWord(w.partials, "partial read or write", "partial reads and writes")))
 	}
 	if w.quiet > 0 && quiet {
 		out = append(out, w.quietCount())
@@ -270,8 +280,7 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	if e.Level < slog.LevelInfo && !e.Event && (w.frozen || !w.marked) {
 		w.quiet++
 		if !w.marked {
-			w.hushed[w.nhushed%len(w.hushed)] = numbered{e: e, n: w.total}
-			w.nhushed++
+			w.hush(e)
 		}
 		return
 	}
@@ -316,6 +325,11 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	}
 	if d, ok := sleepDelay(e); ok && d < time.Millisecond {
 		w.delays++
+		return
+	}
+	if isPartial(e) && !w.marked {
+		w.partials++
+		w.hush(e)
 		return
 	}
 	if w.foldClose(e) {
@@ -419,6 +433,18 @@ func (w *window) nearby(task string) bool {
 	return false
 }
 
+// hush notes e, the window's total-th entry, among the last it left out
+// before the first failure.
+func (w *window) hush(e sim.Entry) {
+	w.hushed[w.nhushed%len(w.hushed)] = numbered{e: e, n: w.total}
+	w.nhushed++
+}
+
+// isPartial reports whether e is the network's partial read or write.
+func isPartial(e sim.Entry) bool {
+	return e.Event && e.Name == "net" && strings.HasPrefix(e.Msg, "net: partial ")
+}
+
 // fail hears that the seed failed at simulated time at, with err when
 // the failure carries an error: the first time counts, and the entry that
 // records the failure, which comes next, ends the part of the window
@@ -434,7 +460,11 @@ func (w *window) fail(at time.Duration, err error) {
 	for i := max(w.nhushed-len(w.hushed), 0); i < w.nhushed; i++ {
 		if h := w.hushed[i%len(w.hushed)]; h.e.At == at && h.n > w.gone {
 			w.keep(h.e, h.n)
-			w.quiet--
+			if isPartial(h.e) {
+				w.partials--
+			} else {
+				w.quiet--
+			}
 		}
 	}
 }

@@ -298,9 +298,9 @@ func failureWindow(t *testing.T, res simtest.Result, heading string) string {
 }
 
 // Partial reads and writes are counted, but the faults listed before a
-// failure leave them out, and so does the count of those not shown: many,
-// as TCP allows, they would crowd out the reboots that tell the story.
-// The timeline keeps them as other lines.
+// failure leave them out, and so does the window, which counts them in
+// its heading: many, as TCP allows, they would crowd out the reboots
+// that tell the story. The timeline file keeps them.
 func TestTheFaultsBeforeAFailureLeavePartialReadsAndWritesOut(t *testing.T) {
 	cfg := chaos.Off()
 	cfg.Network.PartialReadProb, cfg.Network.PartialWriteProb = 0.5, 0.5
@@ -314,9 +314,46 @@ func TestTheFaultsBeforeAFailureLeavePartialReadsAndWritesOut(t *testing.T) {
 		s.Errorf("a reboot lost a write")
 	}, simtest.Chaos(cfg), simtest.Seeds(1))
 	require.False(t, res.OK())
-	assert.Regexp(t, `\n *faults before the timeline below \(2 earlier not shown\):\n( +[\d.]+m?s  reboot: n-0 \(crash\) \[[^\n]*\]\n){8} *timeline around the first failure`, res.Report)
+	assert.Regexp(t, `\n *faults before the timeline below \(\d+ earlier not shown\):\n( +[\d.]+m?s  reboot: n-0 \(crash\) \[[^\n]*\]\n)+ *timeline around the first failure`, res.Report)
 	assert.Regexp(t, `faults seen: 10 reboots \(10 crashes\), 0 of the network, 0 of the disks; all of them injected by the test \(an Injector, or a Cluster, Net or Disk call\); [1-9]\d* short reads and writes \([1-9]\d* reads?, [1-9]\d* writes?\)`, res.Report)
-	assert.Contains(t, res.Report, "net: partial read of ", "the timeline's lines")
+	timeline := failureWindow(t, res, "timeline around the first failure")
+	assert.NotContains(t, timeline, "net: partial ")
+	assert.Regexp(t, `^timeline around the first failure, at 2.01s \(\d+ earlier and \d+ later entries not shown, among them [1-9]\d* partial reads and writes; `, timeline)
+	assert.Contains(t, timeline, "10ms  reboot: n-0 (crash)", "the window reaches back to the last reboot")
+}
+
+// A partial read at the failure's own instant stays in the window: a
+// reader that mishandles one fails there.
+func TestAPartialReadAtTheFailuresInstantIsShown(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Network.PartialReadProb = 1
+	res := simtest.Simulate(func(s *simtest.S) {
+		p := s.HostProviders("10.0.0.1")
+		l, err := p.Network.Listen(s.Context(), ":7")
+		require.NoError(s, err)
+		s.Go("writer", func(ctx context.Context) error {
+			c, err := s.HostProviders("10.0.0.2").Network.Dial(ctx, "10.0.0.1:7")
+			if err == nil {
+				_, err = c.Write([]byte("12345678"))
+			}
+			return err
+		})
+		c, err := l.Accept()
+		require.NoError(s, err)
+		for i := range 20 {
+			buf := make([]byte, 8)
+			n, _ := c.Read(buf) // a framer that takes one Read for a frame
+			if i == 0 {
+				s.Sleep(time.Second) // the next read's bytes have all arrived
+			}
+			if n < len(buf) && i > 0 {
+				s.Errorf("a short frame: %d of 8 bytes", n)
+				return
+			}
+		}
+	}, simtest.Chaos(cfg), simtest.Seeds(1))
+	timeline := failureWindow(t, res, "timeline around the first failure")
+	assert.Regexp(t, `net: partial read of \d of \d bytes on 10.0.0.1:7->10.0.0.2:49152\n.*error: a short frame`, timeline)
 }
 
 // The faults before a failure list the heal that ended a cut the test
