@@ -498,6 +498,8 @@ type exchange struct {
 	writing bool
 	wrote   bool
 	werr    error
+	// written is closed as the writer records how it ended.
+	written *providers.Chan[struct{}]
 	// answered: the answer's header was read; the header timeout that
 	// starts once the request is written no longer applies.
 	answered bool
@@ -505,12 +507,26 @@ type exchange struct {
 
 // wroteRequest reports whether the whole request was written, so that the
 // connection can carry another once the answer is read. As net/http's, it
-// is false for a request whose answer came while it was still being sent.
-func (x *exchange) wroteRequest() bool {
+// waits up to maxWriteWait for a writer still at work, and is false for a
+// request whose answer came while it was still being sent.
+func (x *exchange) wroteRequest(ctx context.Context, tm providers.Time) bool {
+	x.mu.Lock()
+	waiting := x.writing && !x.wrote
+	x.mu.Unlock()
+	if waiting {
+		wctx, cancel := tm.WithTimeout(context.WithoutCancel(ctx), maxWriteWait)
+		_, _, _ = x.written.Recv(wctx)
+		cancel()
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	return !x.writing || x.wrote && x.werr == nil
 }
+
+// maxWriteWait is how long an answered request's writer has to finish for
+// its connection to carry another request: net/http's
+// maxWriteWaitBeforeConnReuse.
+const maxWriteWait = 50 * time.Millisecond
 
 // writeFailed returns the error of a request writer that failed.
 func (x *exchange) writeFailed() error {
@@ -613,9 +629,10 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 		// is read: a server may answer (a 413 to an upload past its limit)
 		// and close before it reads the whole body, and a client that
 		// wrote on would lose that answer to the reset.
-		x.writing = true
+		x.writing, x.written = true, providers.NewChan[struct{}](p.Task, 0)
 		p.Task.Go(ctx, "http request body "+req.Method+" "+req.URL.String(), func(context.Context) error {
 			err := write()
+			defer x.written.Close()
 			x.mu.Lock()
 			x.wrote, x.werr = true, err
 			if d := t.ResponseHeaderTimeout; d > 0 && err == nil && !x.answered {
@@ -703,7 +720,7 @@ func (pc *persistConn) roundTrip(req *http.Request, reused bool) (*http.Response
 			pc.conn.Close()
 			return nil, cerr
 		}
-		if keep && x.wroteRequest() {
+		if keep && x.wroteRequest(ctx, p.Time) {
 			t.putIdle(ctx, pc)
 		} else {
 			pc.conn.Close()
@@ -809,7 +826,7 @@ func (b *bodyEOFSignal) end(eof bool) {
 		b.pc.conn.Close()
 		return
 	}
-	if eof && b.keep && b.x.wroteRequest() {
+	if eof && b.keep && b.x.wroteRequest(b.ctx, t.providers().Time) {
 		t.putIdle(b.ctx, b.pc)
 		return
 	}

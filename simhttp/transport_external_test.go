@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -285,6 +287,70 @@ func TestKeepAliveReusesOneConnection(t *testing.T) {
 		}
 		require.Len(s, states, 1, "five requests over one connection")
 	}, quiet(), simtest.Seeds(3))
+}
+
+// lateWriter is a Network whose connections return from each Write a
+// while after the bytes left, as a loaded machine's writer may.
+type lateWriter struct {
+	providers.Network
+	p    providers.Providers
+	late time.Duration
+}
+
+func (n lateWriter) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	c, err := n.Network.Dial(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	return lateConn{c, n}, nil
+}
+
+type lateConn struct {
+	net.Conn
+	n lateWriter
+}
+
+func (c lateConn) Write(b []byte) (int, error) {
+	k, err := c.Conn.Write(b)
+	_ = c.n.p.Time.Sleep(context.Background(), c.n.late)
+	return k, err
+}
+
+// An answer read before the request's writer has returned from its last
+// Write does not cost the connection: as net/http's, the transport waits
+// up to 50ms for the writer, and the next request goes on the same
+// connection. A writer later than that loses it, as with net/http.
+func TestKeepAliveWaitsALittleForTheRequestsWriter(t *testing.T) {
+	for _, tc := range []struct {
+		late  time.Duration
+		conns int
+	}{{20 * time.Millisecond, 1}, {200 * time.Millisecond, 3}} {
+		t.Run(tc.late.String(), func(t *testing.T) {
+			simtest.Run(t, func(s *simtest.S) {
+				var conns int
+				srv, _ := serve(s, "10.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					b, _ := io.ReadAll(r.Body)
+					w.Write(b)
+				}))
+				srv.ConnState = func(_ net.Conn, st http.ConnState) {
+					if st == http.StateNew {
+						conns++
+					}
+				}
+				p := s.HostProviders("10.0.0.2")
+				p.Network = lateWriter{p.Network, p, tc.late}
+				c := simhttp.NewClient(p)
+				for i := range 3 {
+					resp, err := c.Post("http://10.0.0.1/", "text/plain", strings.NewReader(fmt.Sprint(i)))
+					require.NoError(s, err)
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					require.Equal(s, fmt.Sprint(i), string(b))
+				}
+				assert.Equal(s, tc.conns, conns)
+			}, quiet(), simtest.Seeds(3))
+		})
+	}
 }
 
 func TestShutdownWaitsForActiveRequest(t *testing.T) {
