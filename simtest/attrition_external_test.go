@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/providers"
@@ -19,7 +20,7 @@ func TestSoleCopyProcessesAreNeverWiped(t *testing.T) {
 	cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.Wipe = 0, 0, 1 // wipes only
 	for _, sole := range []bool{false, true} {
 		boots := map[providers.Boot]int{}
-		simtest.Run(t, func(s *simtest.S) {
+		res := simtest.Simulate(func(s *simtest.S) {
 			c := s.Boot(simtest.Processes{Name: "store", Count: 2, SoleCopy: sole, New: func() simtest.Process {
 				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
 					boots[p.Cluster.Boot()]++
@@ -28,11 +29,14 @@ func TestSoleCopyProcessesAreNeverWiped(t *testing.T) {
 			}})
 			c.Run(simtest.Phases{Chaos: time.Minute})
 		}, simtest.Chaos(cfg), simtest.Seeds(3))
+		require.True(t, res.OK(), res.Report)
 		if sole {
 			assert.Zero(t, boots[providers.AfterWipe], "a sole copy is never wiped")
 			assert.Positive(t, boots[providers.AfterCrash], "its wipes became crashes")
+			assert.Contains(t, res.Report, "; random wipes: none could strike, as every process is SoleCopy (a wipe drawn for one is a crash), Protected or only paused;", "the summary does not announce wipes")
 		} else {
 			assert.Positive(t, boots[providers.AfterWipe], "without SoleCopy the drawn wipes happen")
+			assert.Contains(t, res.Report, "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md);")
 		}
 	}
 }

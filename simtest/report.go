@@ -1076,7 +1076,7 @@ func (r *report) configLine() string {
 	if r.fromFiles {
 		return r.mergedChaos
 	}
-	return chaosLine(r.chaos, r.diskDirLoss, r.chaosRan)
+	return chaosLine(r.chaos, r.diskDirLoss, r.chaosRan, r.reach.procs.set && r.reach.wipeable.Max == 0)
 }
 
 // injectsNothing reports whether the Run's chaos injects no fault in any

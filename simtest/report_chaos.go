@@ -20,9 +20,10 @@ import (
 // addresses DiskStorage configures, and whether each can. ran says
 // whether a seed reached the run phase of Cluster.Run, where alone
 // attrition reboots: without it the weights would announce reboots that
-// none of the seeds could have.
-func chaosLine(cfg chaos.Config, disks map[string]bool, ran bool) string {
-	reboots := rebootLine(cfg)
+// none of the seeds could have; unwipeable, that no seed's cluster had a
+// process a wipe could reach.
+func chaosLine(cfg chaos.Config, disks map[string]bool, ran, unwipeable bool) string {
+	reboots := rebootLine(cfg, unwipeable)
 	if !ran && (cfg.Attrition.Enabled || cfg.Randomize) {
 		reboots = "random reboots and wipes: none, as no seed reached the run phase of Cluster.Run, where attrition reboots"
 	}
@@ -33,7 +34,7 @@ func chaosLine(cfg chaos.Config, disks map[string]bool, ran bool) string {
 	return line
 }
 
-func rebootLine(cfg chaos.Config) string {
+func rebootLine(cfg chaos.Config, unwipeable bool) string {
 	a := cfg.Attrition
 	// Randomize draws per seed whether attrition is on, whatever Enabled
 	// says (chaos.Config.ForSeed).
@@ -72,6 +73,9 @@ func rebootLine(cfg chaos.Config) string {
 	}
 	if a.Wipe == 0 {
 		return line + "; random wipes: off (chaos.Harsh has them)"
+	}
+	if unwipeable {
+		return line + "; random wipes: none could strike, as every process is SoleCopy (a wipe drawn for one is a crash), Protected or only paused"
 	}
 	return line + "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
 }

@@ -21,6 +21,9 @@ type reach struct {
 	// (Processes.PauseOnly, and those sharing each unit it takes down
 	// with one).
 	pauseOnly int
+	// wipeable counts those of procs that a wipe attrition draws could
+	// reach (Cluster.wipeable).
+	wipeable int
 }
 
 // add notes the process an entry took down ("down: kv-0 (crash)", a line
@@ -80,6 +83,9 @@ func (s span) String() string {
 // reachTally adds up the seeds' reach for the report.
 type reachTally struct {
 	down, paused, procs, protected, pauseOnly span
+	// wipeable is kept for the chaos line, not the results file: a
+	// merge takes the shards' chaos lines as they wrote them.
+	wipeable span
 }
 
 func (t *reachTally) add(r reach) {
@@ -91,6 +97,7 @@ func (t *reachTally) add(r reach) {
 	t.procs.add(r.procs)
 	t.protected.add(r.protected)
 	t.pauseOnly.add(r.pauseOnly)
+	t.wipeable.add(r.wipeable)
 }
 
 // record is what the results file keeps of t, for a merge; nil when no

@@ -1082,6 +1082,7 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 			}
 		}
 		o.reach.pauseOnly = s.cluster.onlyPaused(s.chaos.Attrition)
+		o.reach.wipeable = s.cluster.wipeable(s.chaos.Attrition)
 		for _, seen := range s.cluster.injected {
 			o.injected = append(o.injected, *seen)
 		}

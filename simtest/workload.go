@@ -357,6 +357,31 @@ func (c *Cluster) checkPauseOnly(a chaos.Attrition) {
 	}
 }
 
+// unitHas reports whether a process of p's unit of kind u is one that
+// f reports.
+func (c *Cluster) unitHas(u chaos.Unit, p *proc, f func(*proc) bool) bool {
+	if u == chaos.Process {
+		return f(p)
+	}
+	name := unitOf(p, u)
+	return slices.ContainsFunc(c.procs, func(q *proc) bool { return unitOf(q, u) == name && f(q) })
+}
+
+// wipeable counts the processes a wipe that attrition a draws can reach:
+// not Protected, not only paused, and in a unit (a.Unit's) that holds
+// no SoleCopy process, as a wipe drawn for one is a crash.
+func (c *Cluster) wipeable(a chaos.Attrition) int {
+	paused := c.onlyPausedSet(a)
+	n := 0
+	for _, p := range c.procs {
+		sole := c.unitHas(a.Unit, p, func(q *proc) bool { return q.spec.SoleCopy })
+		if !p.spec.Protected && !paused[p] && !sole {
+			n++
+		}
+	}
+	return n
+}
+
 // pauseOnlyGroups names, quoted, the groups attrition only pauses.
 func (c *Cluster) pauseOnlyGroups() []string {
 	var out []string
@@ -372,17 +397,23 @@ func (c *Cluster) pauseOnlyGroups() []string {
 // PauseOnly ones, and those whose every unit it takes down (a.Unit's and,
 // with outages, a.Outages.Unit's) holds a PauseOnly process, which makes
 // that unit's reboot a pause (unitDown).
-func (c *Cluster) onlyPaused(a chaos.Attrition) int {
+func (c *Cluster) onlyPaused(a chaos.Attrition) int { return len(c.onlyPausedSet(a)) }
+
+// onlyPausedSet is the set of processes onlyPaused counts.
+func (c *Cluster) onlyPausedSet(a chaos.Attrition) map[*proc]bool {
 	paused := func(p *proc, u chaos.Unit) bool {
-		return slices.ContainsFunc(c.in(u, unitOf(p, u)), func(q *proc) bool { return q.spec.PauseOnly })
+		return c.unitHas(u, p, func(q *proc) bool { return q.spec.PauseOnly })
 	}
-	n := 0
+	var set map[*proc]bool
 	for _, p := range c.procs {
 		if p.spec.PauseOnly || paused(p, a.Unit) && (!a.Outages.On() || paused(p, a.Outages.Unit)) {
-			n++
+			if set == nil {
+				set = map[*proc]bool{}
+			}
+			set[p] = true
 		}
 	}
-	return n
+	return set
 }
 
 // attritionWait sleeps out the interval before attrition's next attempt,
