@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/assertions"
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -34,6 +35,35 @@ func ExampleS_Invariant() {
 			return nil
 		})
 		s.Sleep(time.Minute)
+	})
+}
+
+// An invariant over state that is out of view while a process is down
+// skips those checks, rather than say it held.
+func ExampleSkipCheck() {
+	var t *testing.T // the test's own, in a real test function
+
+	simtest.Run(t, func(s *simtest.S) {
+		accounts := map[string]int{"shard-0": 50, "shard-1": 50}
+		c := s.Boot(simtest.Processes{Name: "shard", Count: 2, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		s.Invariant("money is conserved", func() error {
+			total := 0
+			for name, balance := range accounts {
+				if !c.Alive(name) {
+					return simtest.SkipCheck // its accounts cannot be read
+				}
+				total += balance
+			}
+			if total != 100 {
+				return fmt.Errorf("the accounts hold %d, not 100", total)
+			}
+			return nil
+		})
+		c.Run(simtest.Phases{Chaos: time.Minute})
 	})
 }
 

@@ -42,3 +42,44 @@ func TestInvariantFalseAgainSaysItHeldBetween(t *testing.T) {
 		"an invariant is checked after every step, and the assertion table's FALSE counts each check)\n", res.Report)
 	assert.NotContains(t, res.Report, "from 1s to 21s")
 }
+
+// A check that cannot judge the state at a step (a shard is down) says
+// so with SkipCheck: the span of falses goes on across it, where nil
+// would say the invariant held again. An invariant that never judged is
+// a coverage gap.
+func TestInvariantSkipCheckIsNeitherTrueNorFalse(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		total, down := 100, false
+		s.Invariant("money is conserved", func() error {
+			switch {
+			case down:
+				return fmt.Errorf("shard-1 is down: %w", simtest.SkipCheck)
+			case total != 100:
+				return fmt.Errorf("the total is %d", total)
+			}
+			return nil
+		})
+		s.Go("bank", func(ctx context.Context) error {
+			s.Sleep(time.Second)
+			total = 90 // a transfer half applied
+			s.Sleep(time.Second)
+			down = true
+			s.Sleep(time.Second)
+			s.Sleep(time.Second)
+			down = false
+			s.Sleep(time.Second)
+			return nil
+		})
+		s.Sleep(time.Minute)
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "\n      (false in 4 checks from 1s to 1m0s: ", res.Report)
+	assert.NotContains(t, res.Report, "held again")
+
+	never := simtest.Simulate(func(s *simtest.S) {
+		s.Invariant("never judged", func() error { return simtest.SkipCheck })
+		s.Sleep(time.Second)
+	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.False(t, never.OK(), "an invariant that never judged is a gap")
+	assert.Regexp(t, `coverage gap.*\n.*Always "never judged"`, never.Report)
+}
