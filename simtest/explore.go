@@ -16,6 +16,7 @@ import (
 	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/rng"
 	"github.com/moonpool-go/moonpool/internal/sim"
+	"github.com/moonpool-go/moonpool/internal/simctx"
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
@@ -642,6 +643,9 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 			}
 		}
 	}
+	if hint := e.coverageHint(); hint != "" {
+		b.WriteString("\n" + hint)
+	}
 	switch {
 	case !e.signals:
 		b.WriteString("\nsimtest: nothing to follow: no assertion of the body reported progress (a Sometimes true, a watermark, a SometimesEach bucket), so the exploration ran plain seeds; place Sometimes assertions on the rare steps toward the bug")
@@ -650,6 +654,47 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 		b.WriteString("\nsimtest: nothing to branch: every discovery came after its run's last draw, where a child would have nothing to draw afresh, so the exploration ran plain seeds; place Sometimes assertions on the rare steps as they happen, before the draws that come after them")
 	}
 	return b.String()
+}
+
+// coverageHintMarks is how many of the marks one root seed's run must
+// make, half of them at least, for the report to suggest CoverageOnly.
+const coverageHintMarks = 5
+
+// coverageHint suggests explore.Config.CoverageOnly when one root seed's
+// run made most of the marks, at Sometimes and Reachable assertions, and
+// no mark's child failed: a workload's coverage assertions, which a run
+// meets without luck, make such marks, whose children re-run that seed's
+// start and can spend the budget under it. Whether they are coverage or
+// steps toward a bug is the test's to say; the hint names them.
+func (e *exploration) coverageHint() string {
+	rp := e.rep
+	if len(e.cfg.CoverageOnly) > 0 || rp.Failed && rp.FailedFrom > 0 || len(rp.PerMark) == 0 {
+		return ""
+	}
+	root := rp.PerMark[0].Parent.Seed
+	var msgs []string
+	n := 0
+	for _, m := range rp.PerMark {
+		if m.From != 0 || m.Parent.Seed != root {
+			continue
+		}
+		n++
+		for _, p := range followed(m) {
+			if k := p.Kind(); (k == simctx.Sometimes || k == simctx.Reachable) && !slices.Contains(msgs, p.Message()) {
+				msgs = append(msgs, p.Message())
+			}
+		}
+	}
+	if n < coverageHintMarks || 2*n < len(rp.PerMark) || len(msgs) == 0 {
+		return ""
+	}
+	quoted := make([]string, len(msgs))
+	for i, m := range msgs {
+		quoted[i] = strconv.Quote(m)
+	}
+	return fmt.Sprintf("simtest: root seed %d made %d of the %s in its own run, at %s; if they are coverage (what every run reaches) rather than steps toward the bug, "+
+		"name them so that they make no marks: cfg.CoverageOnly = []string{%s}",
+		root, n, plural.Count(len(rp.PerMark), "mark"), plural.Count(len(msgs), "assertion"), strings.Join(quoted, ", "))
 }
 
 // followed is what mark m follows: the assertions whose progress made it,

@@ -506,6 +506,33 @@ func TestASaturatedExplorationSaysWhatItsMarksCost(t *testing.T) {
 		rep.Exploration.Quiet, rep.Exploration.QuietRoots, children, children))
 }
 
+// TestManyMarksOfOneRootSuggestCoverageOnly: a workload whose coverage
+// assertions every run reaches makes its marks in the first root seed's
+// run; the summary names them, and how to take them out of the marks.
+// Named so, they make none, and the summary says nothing of them.
+func TestManyMarksOfOneRootSuggestCoverageOnly(t *testing.T) {
+	steps := []string{"a put served", "a get served", "a leader elected", "a snapshot taken", "a follower caught up", "a lease renewed"}
+	body := func(s *simtest.S) {
+		for _, msg := range steps {
+			s.Providers().Random.IntN(10)
+			assertions.Sometimes(s.Context(), true, msg)
+		}
+		s.Providers().Random.IntN(10)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.Regexp(t, `\nsimtest: root seed \d+ made 6 of the 6 marks in its own run, at 6 assertions; if they are coverage \(what every run reaches\) rather than steps toward the bug, `+
+		`name them so that they make no marks: cfg.CoverageOnly = \[\]string\{"a put served", "a get served", "a leader elected", "a snapshot taken", "a follower caught up", "a lease renewed"\}(\n|$)`, res.Report)
+
+	cfg.CoverageOnly = steps
+	res = simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	assert.NotContains(t, res.Report, "cfg.CoverageOnly")
+	assert.Contains(t, res.Report, "branched at 0 marks")
+}
+
 // onceAMark makes a discovery in every run, midway: the first root seed's
 // run marks it, and no other timeline finds anything new.
 func onceAMark(s *simtest.S) {
