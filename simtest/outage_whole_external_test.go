@@ -75,3 +75,59 @@ func TestOutagesOfOneZoneOfSeveralRun(t *testing.T) {
 		})
 	}
 }
+
+// The other checks of attrition's settings place each group at its
+// largest count too: a group whose drawn count (MaxCount) is sometimes
+// too small to fill MaxDead, or to leave a unit free of protected
+// processes, fails no seed, where it failed the seeds that drew it
+// small as a configuration error; a mistake at the largest count still
+// fails every seed.
+func TestAttritionChecksPlaceGroupsAtTheirLargestCounts(t *testing.T) {
+	byZone := func(maxDead int) chaos.Config {
+		cfg := outageChaos()
+		cfg.Attrition.Outages = chaos.Outages{}
+		cfg.Attrition.Unit = chaos.Zone
+		cfg.Attrition.MaxDead = maxDead
+		return cfg
+	}
+	maxDead := func(n int) chaos.Config {
+		cfg := outageChaos()
+		cfg.Attrition.Outages = chaos.Outages{}
+		cfg.Attrition.MaxDead = n
+		return cfg
+	}
+	// A protected server in zone dc0-z0, and clients that reach zone
+	// dc0-z1 only in the seeds that draw two of them.
+	serverAndClients := func(s *simtest.S) *simtest.Cluster {
+		return s.Boot(simtest.Processes{Name: "srv", Protected: true, Topology: simtest.Topology{Zones: 2}, New: writer},
+			simtest.Processes{Name: "cli", Count: 1, MaxCount: 2, Topology: simtest.Topology{Zones: 2}, New: writer})
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  chaos.Config
+		body func(s *simtest.S) *simtest.Cluster
+	}{
+		{"outages of a zone beside a protected one", outageChaos(), serverAndClients},
+		{"attrition by zone beside a protected one", byZone(1), serverAndClients},
+		{"MaxDead of a drawn count", maxDead(2), func(s *simtest.S) *simtest.Cluster {
+			return s.Boot(simtest.Processes{Name: "p", Count: 1, MaxCount: 3, New: writer})
+		}},
+		{"MaxDead of a drawn count of zones", byZone(2), func(s *simtest.S) *simtest.Cluster {
+			return s.Boot(simtest.Processes{Name: "p", Count: 1, MaxCount: 2, Topology: simtest.Topology{Zones: 2}, New: writer})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				tc.body(s).Run(simtest.Phases{Chaos: time.Second}, quick{time.Second})
+			}, simtest.Seeds(12), simtest.Chaos(tc.cfg))
+			require.True(t, res.OK(), res.Report)
+		})
+	}
+
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", New: writer})
+		c.Run(simtest.Phases{Chaos: time.Second}, quick{time.Second})
+	}, simtest.Seeds(1), simtest.Chaos(maxDead(2)))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, "configuration error: Attrition.MaxDead is 2 but the cluster has 1 process; lower MaxDead to at most 1, or boot more processes")
+}

@@ -370,15 +370,17 @@ func (c *Cluster) startUnit(ps []*proc) {
 // field names the setting that asks for u (Attrition.Unit, or
 // Attrition.Outages.Unit) and instead the way to drop it. A process
 // alone, by attrition by process, is left to choose: protecting every one
-// is how a test keeps attrition off its processes.
+// is how a test keeps attrition off its processes. It places each group
+// at its largest count (atLargest), so that every seed gets the same
+// verdict.
 func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) {
-	units := c.Units(u)
+	all := c.atLargest()
 	var held []string
-	for _, n := range units {
+	for _, n := range unitsAt(all, u) {
 		var prot []string
-		for _, p := range c.in(u, n) {
-			if p.spec.Protected {
-				prot = append(prot, p.peer.Name)
+		for _, p := range all {
+			if p.protected && p.unit(u) == n {
+				prot = append(prot, p.name)
 			}
 		}
 		if len(prot) == 0 {
@@ -400,6 +402,43 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) 
 		unitConst(u), u, strings.Join(held, "; "), u, instead, u)
 }
 
+// A placedProc is a process as atLargest places it.
+type placedProc struct {
+	name, host string
+	loc        providers.Locality
+	protected  bool
+}
+
+func (p placedProc) unit(u chaos.Unit) string { return unitAt(p.loc, p.host, p.name, u) }
+
+// atLargest is the cluster's processes with each group at its largest
+// count (Count, MaxCount), placed as declare places them: what the
+// checks of Cluster.Run's settings read, so that a mistake fails every
+// seed alike, where the counts a seed drew would fail only the seeds
+// that draw few processes.
+func (c *Cluster) atLargest() []placedProc {
+	var all []placedProc
+	for _, ps := range c.groups() {
+		for i := range largestCount(ps.Count, ps.MaxCount) {
+			name, host, loc := ps.placement(i)
+			all = append(all, placedProc{name, host, loc, ps.Protected})
+		}
+	}
+	return all
+}
+
+// unitsAt names the units of kind u that the processes ps are in, in
+// the order of their first processes, as Cluster.Units does.
+func unitsAt(ps []placedProc, u chaos.Unit) []string {
+	var out []string
+	for _, p := range ps {
+		if n := p.unit(u); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // refuseWholeClusterOutage fails the test when every process that an
 // outage of unit u may take down is in one unit: each outage would take
 // the whole cluster down at once, where outages are the loss of one
@@ -408,35 +447,26 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) 
 // Topology's Zones left at one). A whole-cluster outage on purpose is a
 // scripted one, an injector's RebootUnit. It places each group at its
 // largest count, as declare does, so that every seed gets the same
-// verdict: a seed whose drawn counts (MaxCount) leave one unit runs its
-// outages of it.
+// verdict (atLargest): a seed whose drawn counts (MaxCount) leave one
+// unit runs its outages of it.
 func (c *Cluster) refuseWholeClusterOutage(u chaos.Unit) {
-	type placed struct {
-		unit      string
-		protected bool
-	}
-	var all []placed
+	all := c.atLargest()
 	guarded := map[string]bool{} // units that hold a protected process, never picked
-	for _, ps := range c.groups() {
-		for i := range largestCount(ps.Count, ps.MaxCount) {
-			name, host, loc := ps.placement(i)
-			p := placed{unitAt(loc, host, name, u), ps.Protected}
-			all = append(all, p)
-			if p.protected {
-				guarded[p.unit] = true
-			}
+	for _, p := range all {
+		if p.protected {
+			guarded[p.unit(u)] = true
 		}
 	}
 	only, protected := "", false
 	for _, p := range all {
-		switch {
+		switch unit := p.unit(u); {
 		case p.protected:
 			protected = true
-		case guarded[p.unit]:
+		case guarded[unit]:
 			return // a process that no outage takes down
 		case only == "":
-			only = p.unit
-		case p.unit != only:
+			only = unit
+		case unit != only:
 			return // two units an outage may pick
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -105,12 +106,20 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// Checked in every seed, not only in those that draw attrition on
 	// (Randomize, Swarm): a mistake that the seed order decides to show
 	// late would look like a bug that seed found.
+	// So are they with every group at its largest count (atLargest): a
+	// seed that drew fewer processes is no mistake of the test's.
 	a := s.chaos.Attrition
-	if on := a.Enabled || s.reboots; on && a.Unit == chaos.Process && a.MaxDead > len(c.procs) {
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d processes; lower MaxDead to at most %d, or boot more processes", a.MaxDead, len(c.procs), len(c.procs))
+	largest := c.atLargest()
+	if on := a.Enabled || s.reboots; on && a.Unit == chaos.Process && a.MaxDead > len(largest) {
+		has := fmt.Sprintf("%d processes", len(largest))
+		if len(largest) == 1 {
+			has = "1 process"
+		}
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s; lower MaxDead to at most %d, or boot more processes", a.MaxDead, has, len(largest))
 	}
-	if n := len(c.Units(a.Unit)); (a.Enabled || s.reboots) && a.Unit != chaos.Process && a.MaxDead > n {
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %d %vs (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, n, a.Unit, c.Units(a.Unit), unitConst(a.Unit), n, a.Unit)
+	if units := unitsAt(largest, a.Unit); (a.Enabled || s.reboots) && a.Unit != chaos.Process && a.MaxDead > len(units) {
+		n := len(units)
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, plural.Count(n, a.Unit.String()), units, unitConst(a.Unit), n, a.Unit)
 	}
 	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
 		c.refuseBlockedUnit("Attrition.Unit", a.Unit, "set Attrition.Unit to chaos.Process")
