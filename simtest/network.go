@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/chaos"
@@ -229,13 +230,26 @@ func (c *Cluster) checkPlaced(host string, loc providers.Locality) error {
 		}
 	}
 	where := fmt.Sprintf("simtest: S.HostProvidersIn(%q, %+v)", host, loc)
+	if dc, ok := topologyDataCenter(loc.Zone); ok && loc.DataCenter != "" && dc != loc.DataCenter {
+		// Whatever the cluster holds: a Topology's zone is in the data
+		// center its name begins with.
+		return noLaterBoot{fmt.Errorf("%s: zone %q is in data center %q; name its own, or leave DataCenter empty", where, loc.Zone, dc)}
+	}
 	switch {
 	case len(zones) == 0 && len(dcs) == 0:
 		return fmt.Errorf("%s: the cluster's processes are in no zone nor data center; give their Processes a Topology, or use S.HostProviders for a host placed nowhere", where)
 	case loc.Zone != "" && !slices.Contains(zones, loc.Zone):
-		return fmt.Errorf("%s: the cluster has no zone %q; its zones are %v (Cluster.Units(chaos.Zone))", where, loc.Zone, zones)
+		err := fmt.Errorf("%s: the cluster has no zone %q; its zones are %v (Cluster.Units(chaos.Zone))", where, loc.Zone, zones)
+		if _, ok := topologyDataCenter(loc.Zone); !ok {
+			return noLaterBoot{err} // no Topology names a zone so
+		}
+		return err
 	case loc.DataCenter != "" && !slices.Contains(dcs, loc.DataCenter):
-		return fmt.Errorf("%s: the cluster has no data center %q; its data centers are %v (Cluster.Units(chaos.DataCenter))", where, loc.DataCenter, dcs)
+		err := fmt.Errorf("%s: the cluster has no data center %q; its data centers are %v (Cluster.Units(chaos.DataCenter))", where, loc.DataCenter, dcs)
+		if !isNumbered(loc.DataCenter, "dc") {
+			return noLaterBoot{err}
+		}
+		return err
 	case loc.Zone != "" && loc.DataCenter != "" && zoneDC[loc.Zone] != loc.DataCenter:
 		return noLaterBoot{fmt.Errorf("%s: zone %q is in data center %q; name its own, or leave DataCenter empty", where, loc.Zone, zoneDC[loc.Zone])}
 	}
@@ -243,8 +257,25 @@ func (c *Cluster) checkPlaced(host string, loc providers.Locality) error {
 }
 
 // noLaterBoot is a placement error that no later Boot could mend: a
-// zone's data center is the one its name says.
+// zone's data center is the one its name says, and a zone or data center
+// no Topology would name is in no cluster.
 type noLaterBoot struct{ error }
+
+// topologyDataCenter returns the data center of zone, a zone's name as
+// a Topology makes it ("dc1-z0" is in "dc1"), and whether it is one.
+func topologyDataCenter(zone string) (string, bool) {
+	dc, z, ok := strings.Cut(zone, "-z")
+	if !ok || !isNumbered(dc, "dc") || !isNumbered("z"+z, "z") {
+		return "", false
+	}
+	return dc, true
+}
+
+// isNumbered reports whether s is prefix and a number: "dc12".
+func isNumbered(s, prefix string) bool {
+	n, ok := strings.CutPrefix(s, prefix)
+	return ok && n != "" && strings.Trim(n, "0123456789") == ""
+}
 
 // hostView is the Cluster of [S.HostProviders]: the cluster's processes,
 // seen from a host of none of them.

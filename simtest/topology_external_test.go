@@ -875,6 +875,18 @@ func TestHostProvidersInRefusesWhatItCannotPlace(t *testing.T) {
 			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc1-z0"})
 			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{DataCenters: 2, Zones: 1}, New: echoer})
 		}, `zone "dc1-z0" is in data center "dc1"; name its own, or leave DataCenter empty` + "\n"},
+		{"before Boot, a zone of another data center the cluster lacks", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "dc0", Zone: "dc1-z0"})
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+		}, `zone "dc1-z0" is in data center "dc1"; name its own, or leave DataCenter empty` + "\n"},
+		{"before Boot, a zone no Topology names", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{Zone: "us-east-1a"})
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+		}, `the cluster has no zone "us-east-1a"; its zones are [dc0-z0 dc0-z1] (Cluster.Units(chaos.Zone))` + "\n"},
+		{"before Boot, a data center no Topology names", func(s *simtest.S) {
+			s.HostProvidersIn("client-0", providers.Locality{DataCenter: "us-east-1"})
+			s.Boot(simtest.Processes{Name: "p", Count: 2, Topology: simtest.Topology{Zones: 2}, New: echoer})
+		}, `the cluster has no data center "us-east-1"; its data centers are [dc0] (Cluster.Units(chaos.DataCenter))` + "\n"},
 		{"a cluster in no zone", func(s *simtest.S) {
 			s.Boot(simtest.Processes{Name: "p", Count: 2, New: echoer})
 			s.HostProvidersIn("client-0", providers.Locality{Zone: "dc0-z0"})
