@@ -28,6 +28,8 @@ func Chaos(cfg chaos.Config) Option {
 func (s *S) seedChaos(cfg chaos.Config) {
 	s.chaos = cfg.ForSeed(s.w.Rand())
 	s.reboots = cfg.Attrition.Enabled || cfg.Randomize
+	a := cfg.Attrition
+	s.takesDown = a.Graceful+a.Crash+a.Wipe+a.PowerLoss+a.Kill > 0
 	s.noteChaos(cfg)
 	b := s.chaos.Buggify
 	s.w.SetBuggify(sim.Buggify{Enabled: b.Enabled, Activation: b.ActivationProb, Fire: b.FireProb})

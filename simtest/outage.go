@@ -107,5 +107,6 @@ func (c *Cluster) checkOutages(a chaos.Attrition) {
 		c.s.configErrorf("simtest: Attrition.Outages.Unit is %s but the cluster's processes are in no %v; place them in %vs (Processes.Topology), or leave Outages zero", unitConst(o.Unit), o.Unit, o.Unit)
 	}
 	c.refuseBlockedUnit("Attrition.Outages.Unit", o.Unit, "leave Attrition.Outages zero")
+	c.refusePausedUnits("Attrition.Outages.Unit", o.Unit, "an outage", "leave Attrition.Outages zero")
 	c.refuseWholeClusterOutage(o.Unit)
 }

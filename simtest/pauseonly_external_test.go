@@ -213,3 +213,48 @@ func TestSwarmsRegimeNoteTellsOfPauseOnlyGroups(t *testing.T) {
 	assert.Positive(t, told)
 	assert.Positive(t, none)
 }
+
+// Where every unit that attrition, or its outages, may pick holds a
+// PauseOnly process, every reboot drawn would be a pause: a
+// configuration error, as a unit blocked by protected processes is, for
+// the weights draw reboots that would never come. Weights that draw
+// pauses alone ask for nothing else.
+func TestPauseOnlyInEveryUnitIsAConfigurationError(t *testing.T) {
+	byZone := crashesOnly()
+	byZone.Attrition.Unit = chaos.Zone
+	outages := crashesOnly()
+	outages.Attrition.Outages = chaos.Outages{Unit: chaos.Zone, Interval: chaos.Range{Min: 2 * time.Second, Max: 4 * time.Second},
+		DownFor: chaos.Range{Min: time.Second, Max: 2 * time.Second}}
+	pausesAlone := byZone
+	pausesAlone.Attrition.Crash, pausesAlone.Attrition.Pause = 0, 1
+	// Servers and clients in each of two zones.
+	body := func(s *simtest.S) {
+		c := s.Boot(
+			simtest.Processes{Name: "srv", Count: 2, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &pausable{} }},
+			simtest.Processes{Name: "cli", Count: 2, PauseOnly: true, Topology: simtest.Topology{Zones: 2}, New: func() simtest.Process { return &pausable{} }},
+		)
+		c.Run(simtest.Phases{Chaos: 5 * time.Second})
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  chaos.Config
+		want string
+	}{
+		{"attrition by zone", byZone, "Attrition.Unit is chaos.Zone but every zone that attrition may pick holds a PauseOnly process (dc0-z0: cli-0; dc0-z1: cli-1), " +
+			"and a reboot drawn for such a zone pauses it whole: attrition would take nothing down, though attrition's weights draw reboots; " +
+			"boot the PauseOnly processes (Processes.PauseOnly) with no Topology, each then a unit of its own, or set Attrition.Unit to chaos.Process"},
+		{"outages of a zone", outages, "Attrition.Outages.Unit is chaos.Zone but every zone that an outage may pick holds a PauseOnly process (dc0-z0: cli-0; dc0-z1: cli-1), " +
+			"and a reboot drawn for such a zone pauses it whole: an outage would take nothing down, though attrition's weights draw reboots; " +
+			"boot the PauseOnly processes (Processes.PauseOnly) with no Topology, each then a unit of its own, or leave Attrition.Outages zero"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := simtest.Simulate(body, simtest.Seeds(1), simtest.Chaos(tc.cfg))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, "configuration error: "+tc.want)
+		})
+	}
+	t.Run("pauses alone", func(t *testing.T) {
+		res := simtest.Simulate(body, simtest.Seeds(2), simtest.Chaos(pausesAlone))
+		require.True(t, res.OK(), res.Report)
+	})
+}

@@ -128,6 +128,10 @@ type S struct {
 	// reboots is set when attrition is on in some seed of the Run, if not
 	// in this one (Randomize, Swarm): its MaxDead is checked in every seed.
 	reboots bool
+	// takesDown is set when the Run's attrition draws reboots that take a
+	// process down, not pauses alone, in some seed if not in this one
+	// (Attrition.Swarm).
+	takesDown bool
 
 	// ended is set when the seed is over; from then on what the S is told
 	// goes to the test, through after (late.go).

@@ -402,11 +402,58 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) 
 		unitConst(u), u, strings.Join(held, "; "), u, instead, u)
 }
 
+// refusePausedUnits fails the test when every unit of kind u that
+// attrition may pick (one with no protected process) holds a PauseOnly
+// process, and the Run's attrition draws reboots that take processes
+// down: a reboot drawn for such a unit is a pause of it, so attrition by
+// u (by, "attrition" or "an outage") would take nothing down, where the
+// summary's weights say it does. field and instead are
+// refuseBlockedUnit's. It places each group at its largest count
+// (atLargest).
+func (c *Cluster) refusePausedUnits(field string, u chaos.Unit, by, instead string) {
+	if !c.s.takesDown {
+		return
+	}
+	all := c.atLargest()
+	var paused []string
+	for _, n := range unitsAt(all, u) {
+		var only []string
+		protected := false
+		for _, p := range all {
+			if p.unit(u) != n {
+				continue
+			}
+			protected = protected || p.protected
+			if p.pauseOnly {
+				only = append(only, p.name)
+			}
+		}
+		switch {
+		case protected:
+			continue // never picked
+		case len(only) == 0:
+			return // attrition can take this one down
+		}
+		paused = append(paused, n+": "+strings.Join(only, " "))
+	}
+	if len(paused) == 0 {
+		return // refuseBlockedUnit's
+	}
+	const most = 6
+	if len(paused) > most {
+		paused = append(paused[:most], fmt.Sprintf("and %d more", len(paused)-most))
+	}
+	c.s.configErrorf("simtest: "+field+" is %s but every %v that %s may pick holds a PauseOnly process (%s), and a reboot drawn for such a %v pauses it whole: "+
+		"%s would take nothing down, though attrition's weights draw reboots; boot the PauseOnly processes (Processes.PauseOnly) with no Topology, each then a unit of its own, or %s",
+		unitConst(u), u, by, strings.Join(paused, "; "), u, by, instead)
+}
+
 // A placedProc is a process as atLargest places it.
 type placedProc struct {
 	name, host string
 	loc        providers.Locality
 	protected  bool
+	pauseOnly  bool
 }
 
 func (p placedProc) unit(u chaos.Unit) string { return unitAt(p.loc, p.host, p.name, u) }
@@ -421,7 +468,7 @@ func (c *Cluster) atLargest() []placedProc {
 	for _, ps := range c.groups() {
 		for i := range largestCount(ps.Count, ps.MaxCount) {
 			name, host, loc := ps.placement(i)
-			all = append(all, placedProc{name, host, loc, ps.Protected})
+			all = append(all, placedProc{name, host, loc, ps.Protected, ps.PauseOnly})
 		}
 	}
 	return all

@@ -123,6 +123,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	}
 	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
 		c.refuseBlockedUnit("Attrition.Unit", a.Unit, "set Attrition.Unit to chaos.Process")
+		c.refusePausedUnits("Attrition.Unit", a.Unit, "attrition", "set Attrition.Unit to chaos.Process")
 	}
 	if (a.Enabled || s.reboots) && a.Outages.On() {
 		c.checkOutages(a)
