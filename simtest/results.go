@@ -36,7 +36,8 @@ type SeedResult struct {
 	FirstFailure string
 	// FailedAt is the call site (file.go:line) that a failed seed's first
 	// failure names, and FailureShape the failure's words with each
-	// number, decimal or hex, and each list of numbers written as #: the [FailureGroup] the summary puts the seed
+	// number, decimal or hex, each duration and each list of numbers
+	// written as #: the [FailureGroup] the summary puts the seed
 	// in, so that a script groups seeds as the report does. Both are
 	// empty for a seed that passed; FailedAt is empty for a failure that
 	// names no site. An assertion's failure has the words before its site
@@ -566,8 +567,9 @@ type FailureGroup struct {
 	Site string
 	// Shape is the failures' words after the site (all of them but the
 	// simulated time and task that stamp them when there is none), with
-	// each number (decimal or hex) and each list of numbers written as
-	// #: "acknowledged payment c#-p# is missing", "offsets [#]". An assertion's failure ("Always … failed
+	// each number (decimal or hex), each duration and each list of
+	// numbers written as #: "acknowledged payment c#-p# is missing",
+	// "offsets [#]", "lease expired # ago". An assertion's failure ("Always … failed
 	// (file.go:line): details") has the words before its site, `Always
 	// "…" failed`, without its details, which vary.
 	Shape string
@@ -604,6 +606,10 @@ var (
 	// length that varies as they do ([48 51], [148 151 152]).
 	failureNumber  = regexp.MustCompile(`0[xX][0-9a-fA-F]+|\d+`)
 	failureNumbers = regexp.MustCompile(`#(?:,? #)+`)
+	// failureDuration is a duration in a failure's words, as Go writes
+	// one: its units vary with it (850ms, 1.2s, 1m2.5s), as its number
+	// does.
+	failureDuration = regexp.MustCompile(`\b(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+\b`)
 	// failureStamp is a first failure's stamp: its simulated time and
 	// task (stampAt), whose time differs from seed to seed, in its units
 	// too (970ms, 1.2s); the task's name runs to its colon ("client 2").
@@ -629,9 +635,11 @@ func failureShape(firstFailure string) (site, shape string) {
 	return site, numbersOut(rest)
 }
 
-// numbersOut writes each number of s, and each list of numbers, as #:
-// they vary from seed to seed with one bug, as its words do not.
+// numbersOut writes each number of s, each duration, and each list of
+// numbers, as #: they vary from seed to seed with one bug, as its words
+// do not.
 func numbersOut(s string) string {
+	s = failureDuration.ReplaceAllString(s, "#")
 	return failureNumbers.ReplaceAllString(failureNumber.ReplaceAllString(s, "#"), "#")
 }
 

@@ -146,6 +146,11 @@ func TestFailureShape(t *testing.T) {
 		{"33.98s driver: q_test.go:296: workload q: check: message 0x100000018 appears 2 times, at offsets [48 51]", "q_test.go:296", "workload q: check: message # appears # times, at offsets [#]"},
 		{"37.37s driver: q_test.go:296: workload q: check: message 0x10000000c appears 3 times, at offsets [148 151 152]", "q_test.go:296", "workload q: check: message # appears # times, at offsets [#]"},
 		{"1s driver: q_test.go:9: got [1, 2, 3], want [1, 2]", "q_test.go:9", "got [#], want [#]"},
+		// A duration is one number, whatever its units: one bug.
+		{"1s driver: q_test.go:9: lease expired 1.2s ago", "q_test.go:9", "lease expired # ago"},
+		{"2s driver: q_test.go:9: lease expired 850ms ago", "q_test.go:9", "lease expired # ago"},
+		{"3s driver: q_test.go:9: lease expired 1m2.5s ago", "q_test.go:9", "lease expired # ago"},
+		{"3s driver: q_test.go:9: waited 5min for c5s", "q_test.go:9", "waited #min for c#s"},
 	} {
 		site, shape := failureShape(tc.line)
 		assert.Equal(t, tc.site, site, tc.line)
