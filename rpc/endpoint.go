@@ -416,7 +416,9 @@ func (s *server[Req, Resp]) handle(ctx context.Context, w *worker[Req, Resp]) {
 	switch {
 	case pr.timed:
 		// The request's own context has the deadline (track); ended
-		// here too should the process be killed before an answer.
+		// here when the handler returns. A crash that kills the handler
+		// ends it through its parent, the connection's, instead: a
+		// crashed task's deferred cancel does nothing.
 		defer pr.cancel(nil)
 	case !w.deadline.IsZero():
 		var cancel context.CancelFunc

@@ -383,9 +383,13 @@ func (c *Cluster) Instance(name string) Process { return c.get(name).inst }
 // of another type) is a configuration error that names both types;
 // where a group's releases differ in type, switch on Instance's instead.
 func InstanceOf[T Process](c *Cluster, name string) T {
-	inst := c.Instance(name)
+	p := c.get(name)
+	inst := p.inst
 	t, ok := inst.(T)
-	if !ok {
+	switch {
+	case inst == nil:
+		c.s.configErrorf("simtest: InstanceOf[%v](c, %q): %s returned nil for it; return a Process", reflect.TypeFor[T](), name, p.spec.factoryName(p.release))
+	case !ok:
 		c.s.configErrorf("simtest: InstanceOf[%v](c, %q): the process's instance is a %T; ask for that type, or switch on Cluster.Instance's type where releases differ", reflect.TypeFor[T](), name, inst)
 	}
 	return t

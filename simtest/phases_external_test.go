@@ -195,6 +195,14 @@ func TestInstanceOfAnotherTypeIsAConfigurationError(t *testing.T) {
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	require.False(t, res.OK())
 	assert.Contains(t, res.Report, `configuration error: InstanceOf[*simtest_test.diary](c, "n-0"): the process's instance is a *simtest_test.counterProc; ask for that type`)
+
+	// One whose New returned nil is told so, as its boot would tell it.
+	res = simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "n", New: func() simtest.Process { return nil }})
+		_ = simtest.InstanceOf[*diary](c, "n-0")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, `configuration error: InstanceOf[*simtest_test.diary](c, "n-0"): New returned nil for it; return a Process`)
 }
 
 func TestNewForIsToldWhichProcessItMakes(t *testing.T) {
