@@ -35,6 +35,9 @@ var recipes = []struct{ module, lead, heading string }{
 	{"go.etcd.io/bbolt", "bbolt.", "What the program sees"},
 	{"github.com/hashicorp/go-sockaddr", "memberlist, Serf, Consul's libraries (go-sockaddr).", "What the program sees"},
 	{"github.com/syndtr/goleveldb", "File locks.", "What stays out"},
+	{"github.com/cockroachdb/pebble", "Pebble.", "What the program sees"}, // and pebble/v2
+	{"github.com/coreos/go-systemd/v22", "etcd.", "What the program sees"},
+	{"go.etcd.io/etcd/client/pkg/v3", "etcd.", "What the program sees"},
 }
 
 // stopped is the error for package p, which stops the build of the main

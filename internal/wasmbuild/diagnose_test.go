@@ -200,6 +200,17 @@ func TestBuildErrorOfGoSockaddrNamesItsRecipe(t *testing.T) {
 	oneSentence(t, err)
 }
 
+// Pebble, v1 or v2, fails in its rawalloc first; the error names the
+// recipe, where its advice to keep the code out cannot apply to the store.
+func TestBuildErrorOfPebbleNamesItsRecipe(t *testing.T) {
+	for _, p := range []string{"github.com/cockroachdb/pebble/v2/internal/rawalloc", "github.com/cockroachdb/pebble/internal/rawalloc"} {
+		err := stopped("example.com/lsmsvc/cmd/kvd", pkg{ImportPath: p}, " (imported by example.com/lsmsvc/cmd/kvd → github.com/cockroachdb/pebble/v2)",
+			"rawalloc.go:23:12: undefined array length maxArrayLen or missing type constraint", true)
+		assert.Contains(t, err.Error(), `as docs/programs.md tells in the paragraph **Pebble.**, under "What the program sees"`, p)
+		assert.NotContains(t, err.Error(), "keep the code that imports it out")
+	}
+}
+
 // Every recipe's paragraph is where its error says: a paragraph or list
 // item opening with its bold lead, under its heading in docs/programs.md.
 func TestRecipesAreWhereTheErrorsSay(t *testing.T) {
