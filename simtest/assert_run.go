@@ -581,6 +581,10 @@ func gapWhy(g tally.Row, ran ranRuns) string {
 		return "no " + ran.unit + " could reach it: it is given " + g.Simless + ", which carries no simulation, so it checks nothing wherever it runs; pass it the task's ctx, or one made from it"
 	case g.Static:
 		return "no " + ran.unit + " reached it"
+	case g.Status == tally.NeverReached && g.Kind == simctx.Always:
+		// An invariant's: its check runs after every step, and one that
+		// returns SkipCheck judges nothing.
+		return "registered, but judged at no step: no step ran after it, or its check returned SkipCheck at every one"
 	case g.Status == tally.NeverReached:
 		return "registered, but no step ran after it"
 	case g.Watermark != nil:

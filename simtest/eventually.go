@@ -20,11 +20,14 @@ type liveness struct {
 	check  func() error
 	entry  *tally.Entry
 
-	at       time.Duration // when the window is to open, for EventuallyAfter; -1 otherwise
-	open     bool          // the window is open: the check runs after every step
-	opened   time.Duration // when the window opened, in simulated time
-	closed   bool          // the check held, or the window closed without it
-	lastErr  error
+	at      time.Duration // when the window is to open, for EventuallyAfter; -1 otherwise
+	open    bool          // the window is open: the check runs after every step
+	opened  time.Duration // when the window opened, in simulated time
+	closed  bool          // the check held, or the window closed without it
+	lastErr error         // the last error of a check that judged the state
+	// skipped is the error, wrapping SkipCheck, of a check that could not
+	// judge the state since the last that did, or nil.
+	skipped  error
 	deadline func() bool // cancels the event that closes the window
 }
 
@@ -199,8 +202,10 @@ func (o *observer) checkLiveness(l *liveness) {
 		l.deadline()
 		o.book.Check(l.entry, true)
 		o.w.Log(fmt.Sprintf("eventually %q: holds, %v after its window opened", l.name, o.w.Now()-l.opened))
+	case errors.Is(err, SkipCheck):
+		l.skipped = err
 	default:
-		l.lastErr = err
+		l.lastErr, l.skipped = err, nil
 	}
 }
 
@@ -211,11 +216,25 @@ func (o *observer) closeWindow(l *liveness) {
 		return
 	}
 	l.closed = true
-	msg := fmt.Sprintf("still false %v after its window opened, when the window of %v closed; last error: %v",
-		o.w.Now()-l.opened, l.within, l.lastErr) + o.s.endedWithBody(l)
+	var msg string
+	last := l.lastErr
+	switch {
+	case last == nil:
+		// Every check skipped: not false, but never true either.
+		last = l.skipped
+		msg = fmt.Sprintf("not judged %v after its window opened, when the window of %v closed: each check returned SkipCheck (the last: %v)",
+			o.w.Now()-l.opened, l.within, last)
+	case l.skipped != nil:
+		msg = fmt.Sprintf("still false %v after its window opened, when the window of %v closed; last error: %v; the checks after it returned SkipCheck (the last: %v)",
+			o.w.Now()-l.opened, l.within, last, l.skipped)
+	default:
+		msg = fmt.Sprintf("still false %v after its window opened, when the window of %v closed; last error: %v",
+			o.w.Now()-l.opened, l.within, last)
+	}
+	msg += o.s.endedWithBody(l)
 	// The last error first: a time it names (a stale read's call) is
 	// the more exact.
-	o.failing = errors.Join(l.lastErr, windowOpened(l.opened))
+	o.failing = errors.Join(last, windowOpened(l.opened))
 	o.book.Check(l.entry, false, "error", msg)
 	o.failing = nil
 }

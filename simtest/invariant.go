@@ -18,7 +18,9 @@ import (
 // checks goes on across it; an invariant that could never judge is a
 // coverage gap, as an Always never reached is. Return it, or an error
 // that wraps it, only while the state is out of view, never to hide a
-// state that is wrong.
+// state that is wrong. An [S.Eventually] check may return it too: the
+// property is not yet true, and a window that closes on skipped checks
+// names the last error of one that judged, or says none did.
 var SkipCheck = errors.New("simtest: skip this check of the invariant")
 
 // invariant is a check registered with S.Invariant.

@@ -2,7 +2,9 @@ package simtest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -82,4 +84,73 @@ func TestInvariantSkipCheckIsNeitherTrueNorFalse(t *testing.T) {
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	require.False(t, never.OK(), "an invariant that never judged is a gap")
 	assert.Regexp(t, `coverage gap.*\n.*Always "never judged"`, never.Report)
+}
+
+// An Eventually whose check skips (a shard is down) fails at its window's
+// close with the last error of a check that judged, not the skip's words,
+// and says the checks after it skipped; one whose every check skipped
+// says it never judged, not that it was false.
+func TestEventuallySkipCheckKeepsTheLastJudgedError(t *testing.T) {
+	for _, tc := range []struct {
+		name, want string
+		judged     bool
+	}{
+		{"judged then skipped", `still false 5s after its window opened, when the window of 5s closed; last error: the total is 90, not 100; ` +
+			`the checks after it returned SkipCheck (the last: shard-1 is down: simtest: skip this check of the invariant)`, true},
+		{"only skipped", `not judged 5s after its window opened, when the window of 5s closed: ` +
+			`each check returned SkipCheck (the last: shard-1 is down: simtest: skip this check of the invariant)`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := simtest.Simulate(func(s *simtest.S) {
+				down := !tc.judged
+				s.EventuallyAfter(0, "money adds up", 5*time.Second, func() error {
+					if down {
+						return fmt.Errorf("shard-1 is down: %w", simtest.SkipCheck)
+					}
+					return errors.New("the total is 90, not 100")
+				})
+				s.Sleep(2 * time.Second)
+				down = true
+				s.Sleep(time.Minute)
+			}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+			require.False(t, res.OK())
+			assert.Contains(t, res.Report, tc.want, res.Report)
+		})
+	}
+}
+
+// An invariant whose every check skipped is a gap that says so, in a Run
+// and in a merge of shards where only one shard's checks judged nothing.
+func TestAnInvariantThatOnlySkippedIsAGapThatSaysSo(t *testing.T) {
+	body := func(skip bool) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			s.Invariant("conserved", func() error {
+				if skip {
+					return simtest.SkipCheck
+				}
+				return nil
+			})
+			s.Go("steps", func(context.Context) error {
+				for range 5 {
+					s.Sleep(time.Second)
+				}
+				return nil
+			})
+			s.Sleep(time.Minute)
+		}
+	}
+	res := simtest.Simulate(body(true), simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	require.False(t, res.OK())
+	assert.Contains(t, res.Report, `Always "conserved" (invariant_again_external_test.go:`, res.Report)
+	assert.Contains(t, res.Report, `registered, but judged at no step: no step ran after it, or its check returned SkipCheck at every one`, res.Report)
+
+	dir := t.TempDir()
+	for i := range 2 {
+		simtest.Simulate(body(i == 0), simtest.Seeds(4), simtest.Shard(i, 2), simtest.Chaos(chaos.Off()),
+			simtest.ResultsFile(filepath.Join(dir, "shards")+"/"))
+	}
+	merged, err := simtest.MergeResults(filepath.Join(dir, "shards"))
+	require.NoError(t, err)
+	require.Len(t, merged.Tests, 1)
+	assert.NotContains(t, merged.Tests[0].Report, "coverage gap", "the other shard judged it: %s", merged.Tests[0].Report)
 }
