@@ -457,8 +457,16 @@ func (w *window) fail(at time.Duration, err error) {
 	if named, ok := namedTime(err, at); ok && named < at {
 		w.named = named
 	}
+	w.unhush(at, false)
+}
+
+// unhush has the entries left out before the first failure that came at
+// at join the window, or only its partial reads and writes: a reader that
+// mishandles a partial read fails at its instant, and the debug line that
+// says why is often logged just before the error.
+func (w *window) unhush(at time.Duration, partialsOnly bool) {
 	for i := max(w.nhushed-len(w.hushed), 0); i < w.nhushed; i++ {
-		if h := w.hushed[i%len(w.hushed)]; h.e.At == at && h.n > w.gone {
+		if h := w.hushed[i%len(w.hushed)]; h.e.At == at && h.n > w.gone && (!partialsOnly || isPartial(h.e)) {
 			w.keep(h.e, h.n)
 			if isPartial(h.e) {
 				w.partials--
@@ -467,6 +475,14 @@ func (w *window) fail(at time.Duration, err error) {
 			}
 		}
 	}
+}
+
+// last is the time of the newest entry the window keeps.
+func (w *window) last() (time.Duration, bool) {
+	if w.next == 0 && !w.full {
+		return 0, false
+	}
+	return w.ring[(w.next-1+len(w.ring))%len(w.ring)].e.At, true
 }
 
 // A timeNamer is an error that names a time of the seed, on its
@@ -681,6 +697,13 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 	if w == nil || !w.frozen {
 		fromWindow := w != nil && w.ring != nil
 		if fromWindow {
+			// A seed that ended failing with no failure before (a panic)
+			// keeps the partial reads and writes of its last instant, as
+			// a failure's window does those of the failure's; its records
+			// below INFO stay out, which the page hint tells how to see.
+			if at, ok := w.last(); ok {
+				w.unhush(at, true)
+			}
 			w.freeze() // at the seed's end: what it holds is its last entries
 			tail, _ = w.shown()
 		}

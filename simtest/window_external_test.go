@@ -323,8 +323,18 @@ func TestTheFaultsBeforeAFailureLeavePartialReadsAndWritesOut(t *testing.T) {
 }
 
 // A partial read at the failure's own instant stays in the window: a
-// reader that mishandles one fails there.
+// reader that mishandles one fails there, with an error or, where no
+// failure came before the seed's end, a panic, whose timeline is its
+// last entries.
 func TestAPartialReadAtTheFailuresInstantIsShown(t *testing.T) {
+	for _, panics := range []bool{false, true} {
+		t.Run(fmt.Sprintf("panic=%v", panics), func(t *testing.T) {
+			testAPartialReadAtTheFailuresInstantIsShown(t, panics)
+		})
+	}
+}
+
+func testAPartialReadAtTheFailuresInstantIsShown(t *testing.T, panics bool) {
 	cfg := chaos.Off()
 	cfg.Network.PartialReadProb = 1
 	res := simtest.Simulate(func(s *simtest.S) {
@@ -346,12 +356,20 @@ func TestAPartialReadAtTheFailuresInstantIsShown(t *testing.T) {
 			if i == 0 {
 				s.Sleep(time.Second) // the next read's bytes have all arrived
 			}
+			if n < len(buf) && i > 0 && panics {
+				panic(fmt.Sprintf("a short frame: %d of 8 bytes", n))
+			}
 			if n < len(buf) && i > 0 {
 				s.Errorf("a short frame: %d of 8 bytes", n)
 				return
 			}
 		}
 	}, simtest.Chaos(cfg), simtest.Seeds(1))
+	if panics {
+		timeline := failureWindow(t, res, "timeline, its last entries")
+		assert.Regexp(t, `net: partial read of \d of \d bytes on 10.0.0.1:7->10.0.0.2:49152\n.*failed: panic`, timeline)
+		return
+	}
 	timeline := failureWindow(t, res, "timeline around the first failure")
 	assert.Regexp(t, `net: partial read of \d of \d bytes on 10.0.0.1:7->10.0.0.2:49152\n.*error: a short frame`, timeline)
 }
