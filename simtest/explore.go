@@ -661,7 +661,8 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 const coverageHintMarks = 5
 
 // coverageHint suggests explore.Config.CoverageOnly when one root seed's
-// run made most of the marks, at Sometimes and Reachable assertions, and
+// run made most of the marks, at Sometimes and Reachable assertions alone
+// (not a watermark's step toward a threshold, nor a fault), and
 // no mark's child failed: a workload's coverage assertions, which a run
 // meets without luck, make such marks, whose children re-run that seed's
 // start and can spend the budget under it. Whether they are coverage or
@@ -678,9 +679,18 @@ func (e *exploration) coverageHint() string {
 		if m.From != 0 || m.Parent.Seed != root {
 			continue
 		}
+		// Only a mark that such assertions alone made: CoverageOnly
+		// would not take out one a watermark or a fault made too.
+		fs := followed(m)
+		if len(fs) == 0 || len(faultsFollowed(m)) > 0 || slices.ContainsFunc(fs, func(p tally.Progress) bool {
+			k := p.Kind()
+			return k != simctx.Sometimes && k != simctx.Reachable
+		}) {
+			continue
+		}
 		n++
-		for _, p := range followed(m) {
-			if k := p.Kind(); (k == simctx.Sometimes || k == simctx.Reachable) && !slices.Contains(msgs, p.Message()) {
+		for _, p := range fs {
+			if !slices.Contains(msgs, p.Message()) {
 				msgs = append(msgs, p.Message())
 			}
 		}

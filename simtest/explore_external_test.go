@@ -533,6 +533,27 @@ func TestManyMarksOfOneRootSuggestCoverageOnly(t *testing.T) {
 	assert.Contains(t, res.Report, "branched at 0 marks")
 }
 
+// TestMarksOfAWatermarkSuggestNoCoverageOnly: marks a watermark made, a
+// step toward its threshold each, are no coverage, and CoverageOnly would
+// not take them out: the summary suggests nothing for the one Sometimes
+// among them.
+func TestMarksOfAWatermarkSuggestNoCoverageOnly(t *testing.T) {
+	body := func(s *simtest.S) {
+		assertions.Sometimes(s.Context(), true, "a payment was answered")
+		for _, msg := range []string{"an attempt outlasted the timeout", "a queue outgrew its bound", "a lease outlived its term", "a retry outran its budget", "a log outgrew its segment"} {
+			s.Providers().Random.IntN(10)
+			assertions.SometimesGreaterThan(s.Context(), 900, 1000, msg)
+		}
+		s.Providers().Random.IntN(10)
+	}
+	cfg := explore.Defaults()
+	cfg.Timelines = 100
+	res := simtest.Simulate(body, simtest.Explore(cfg), simtest.AllowGaps())
+	require.True(t, res.OK(), res.Report)
+	require.Regexp(t, `branched at [5-9] marks`, res.Report)
+	assert.NotContains(t, res.Report, "cfg.CoverageOnly", res.Report)
+}
+
 // onceAMark makes a discovery in every run, midway: the first root seed's
 // run marks it, and no other timeline finds anything new.
 func onceAMark(s *simtest.S) {
