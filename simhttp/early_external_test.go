@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -182,5 +183,62 @@ func TestExpectContinueAnsweredUnreadOnLoopback(t *testing.T) {
 		code, err := expectRequest(ctx, c, base, 100<<10)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusUnauthorized, code)
+	})
+}
+
+// uploadTwice sends two uploads of size bytes to base, each answered 413.
+func uploadTwice(t require.TestingT, ctx context.Context, c *http.Client, base string, size int) {
+	for range 2 {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/upload", strings.NewReader(strings.Repeat("u", size)))
+		require.NoError(t, err)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+		assert.True(t, resp.Close, "the answer says the connection closes")
+	}
+}
+
+// A 413 to an upload past an http.MaxBytesReader's limit closes the
+// connection, as net/http's server closes it, even when the rest of the
+// body is short enough to be read and dropped: simhttp's server as
+// net/http's on loopback, and in a simulation. The next upload dials.
+func TestA413ToAnUploadPastItsLimitClosesTheConnection(t *testing.T) {
+	const size = 8 << 10 // within the 256 KiB a server reads of an unread body
+	counting := func(conns *atomic.Int32) func(net.Conn, http.ConnState) {
+		return func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				conns.Add(1)
+			}
+		}
+	}
+	for _, server := range []string{"net/http server", "simhttp server"} {
+		eachLoopbackClient(t, server, func(t *testing.T, ctx context.Context, c *http.Client, l net.Listener) {
+			var conns atomic.Int32
+			if server == "net/http server" {
+				srv := &http.Server{Handler: limitedUpload(), ErrorLog: discardLog(), ConnState: counting(&conns)}
+				go srv.Serve(l)
+				defer srv.Close()
+			} else {
+				srv := &simhttp.Server{Providers: providers.Real(), Handler: limitedUpload(), ErrorLog: discardLog(), ConnState: counting(&conns)}
+				go srv.Serve(context.Background(), l)
+				defer srv.Close()
+			}
+			uploadTwice(t, ctx, c, "http://"+l.Addr().String(), size)
+			assert.Equal(t, int32(2), conns.Load())
+		})
+	}
+	t.Run("simulation", func(t *testing.T) {
+		simtest.Run(t, func(s *simtest.S) {
+			var conns atomic.Int32
+			srv, _ := serve(s, "10.0.0.1", limitedUpload())
+			srv.ConnState = counting(&conns)
+			ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Minute)
+			defer cancel()
+			uploadTwice(s, ctx, simhttp.NewClient(s.Providers()), "http://10.0.0.1", size)
+			assert.Equal(s, int32(2), conns.Load())
+		}, quiet(), simtest.Seeds(5), simtest.CheckDeterminism())
 	})
 }

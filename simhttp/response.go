@@ -2,7 +2,9 @@ package simhttp
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -228,6 +230,24 @@ func (w *response) fail(err error) {
 	}
 }
 
+// closeIfBodyLimitHit ends the connection after the answer, as net/http's
+// server does, when the handler read the request's body through an
+// http.MaxBytesReader that passed its limit (a 413): the rest of the body
+// is not read, and the close lingers for the client still sending it.
+// net/http's reader tells net/http's server through a method no other
+// package's ResponseWriter can have; asked to read nothing, it returns
+// its error, once it has one, without reading.
+func (w *response) closeIfBodyLimitHit() {
+	b := w.req.Body
+	if w.closeAfter || w.body.sawEOF || b == nil || b == http.NoBody || b == io.ReadCloser(w.body) || fmt.Sprintf("%T", b) != "*http.maxBytesReader" {
+		return
+	}
+	var tooLarge *http.MaxBytesError
+	if _, err := b.Read(nil); errors.As(err, &tooLarge) {
+		w.closeAfter, w.c.lingerOnClose = true, true
+	}
+}
+
 // sendHeaderAndHeld sends the header and the body held until now.
 func (w *response) sendHeaderAndHeld() {
 	w.sendHeader()
@@ -265,6 +285,7 @@ func (w *response) sendHeader() {
 		w.contentLength = int64(len(w.buf))
 		h.Set("Content-Length", strconv.Itoa(len(w.buf)))
 	}
+	w.closeIfBodyLimitHit()
 	// Read what the handler left of the request body, a bounded amount,
 	// so that the connection can carry the next request.
 	// A full-duplex handler reads the body on after the header: it is
@@ -341,6 +362,7 @@ func (w *response) finish() {
 	if err := w.c.bw.Flush(); err != nil {
 		w.fail(err)
 	}
+	w.closeIfBodyLimitHit()
 	if !w.body.sawEOF && !w.closeAfter {
 		if !w.body.discard(maxPostHandlerReadBytes) {
 			w.closeAfter = true
