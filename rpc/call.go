@@ -307,9 +307,10 @@ func encode[Req any](ctx context.Context, x *call, b *msgBox[Req]) error {
 
 // budget is the time left before ctx's deadline, which travels with a
 // request: 0 when ctx has none, or none sooner than the transport's own
-// context's (a handler's context has that deadline in a simulation, and
-// it is no deadline of a call), and a nanosecond when it has passed on
-// this end's clock, which the server takes as spent: no handler starts.
+// context's (the deadline of the context NewTransport was given, which
+// every handler's context inherits, is no deadline of a call), and a
+// nanosecond when it has passed on this end's clock, which the server
+// takes as spent: no handler starts.
 // The deadline itself is returned too, for the writes of the request
 // after this one (rebudget).
 func (t *Transport) budget(ctx context.Context) (time.Duration, time.Time) {
