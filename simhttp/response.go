@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -239,7 +240,7 @@ func (w *response) fail(err error) {
 // its error, once it has one, without reading.
 func (w *response) closeIfBodyLimitHit() {
 	b := w.req.Body
-	if w.closeAfter || w.body.sawEOF || b == nil || b == http.NoBody || b == io.ReadCloser(w.body) || fmt.Sprintf("%T", b) != "*http.maxBytesReader" {
+	if w.closeAfter || w.body.sawEOF || b == nil || b == http.NoBody || b == io.ReadCloser(w.body) || reflect.TypeOf(b) != maxBytesReaderType {
 		return
 	}
 	var tooLarge *http.MaxBytesError
@@ -247,6 +248,10 @@ func (w *response) closeIfBodyLimitHit() {
 		w.closeAfter, w.c.lingerOnClose = true, true
 	}
 }
+
+// maxBytesReaderType is the type of http.MaxBytesReader's readers, which
+// net/http does not export.
+var maxBytesReaderType = reflect.TypeOf(http.MaxBytesReader(nil, nil, 0))
 
 // sendHeaderAndHeld sends the header and the body held until now.
 func (w *response) sendHeaderAndHeld() {
