@@ -109,19 +109,15 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// So are they with every group at its largest count (atLargest): a
 	// seed that drew fewer processes is no mistake of the test's.
 	a := s.chaos.Attrition
-	largest := c.atLargest()
-	if on := a.Enabled || s.reboots; on && a.Unit == chaos.Process && a.MaxDead > len(largest) {
-		has := fmt.Sprintf("%d processes", len(largest))
-		if len(largest) == 1 {
-			has = "1 process"
-		}
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s; lower MaxDead to at most %d, or boot more processes", a.MaxDead, has, len(largest))
-	}
-	if units := unitsAt(largest, a.Unit); (a.Enabled || s.reboots) && a.Unit != chaos.Process && a.MaxDead > len(units) {
-		n := len(units)
-		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, plural.Count(n, a.Unit.String()), units, unitConst(a.Unit), n, a.Unit)
+	if n := c.largestTotal(); (a.Enabled || s.reboots) && a.Unit == chaos.Process && a.MaxDead > n {
+		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s; lower MaxDead to at most %d, or boot more processes", a.MaxDead, pluralWord(n, "1 process", fmt.Sprintf("%d processes", n)), n)
 	}
 	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
+		units := unitsAt(c.atLargest(), a.Unit)
+		n := len(units)
+		if a.MaxDead > n {
+			s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, plural.Count(n, a.Unit.String()), units, unitConst(a.Unit), n, a.Unit)
+		}
 		c.refuseBlockedUnit("Attrition.Unit", a.Unit, "set Attrition.Unit to chaos.Process")
 		c.refusePausedUnits("Attrition.Unit", a.Unit, "attrition", "set Attrition.Unit to chaos.Process")
 	}
@@ -401,6 +397,16 @@ func (c *Cluster) pauseOnlyGroups() []string {
 		}
 	}
 	return out
+}
+
+// largestTotal is the number of processes with each group at its
+// largest count, as atLargest places them.
+func (c *Cluster) largestTotal() int {
+	n := 0
+	for _, ps := range c.groups() {
+		n += largestCount(ps.Count, ps.MaxCount)
+	}
+	return n
 }
 
 // onlyPaused counts the processes that attrition a can only pause: the
