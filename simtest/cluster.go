@@ -50,6 +50,10 @@ type Cluster struct {
 	// allGone is when every process had exited of itself, as the last
 	// chaos phase of Run ended (allExited).
 	allGone exitedWhen
+	// noChaos is set when the chaos phase of Cluster.Run lasted no time,
+	// although Phases.Chaos did not say so: every workload's Run, and
+	// every injector that holds the phase, returned as it began.
+	noChaos bool
 	// finishing, while Run waits in quiet for workloads still going, is
 	// what it waits for.
 	finishing *finishing

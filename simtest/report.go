@@ -157,6 +157,10 @@ type report struct {
 	// all exited of themselves before the chaos phase began, and before
 	// it ended (Cluster.allGone).
 	exitedBefore, exitedDuring int
+	// chaosSeeds counts the seeds that reached the run phase of
+	// Cluster.Run, and noChaos those of them whose phase lasted no time
+	// (Cluster.noChaos).
+	chaosSeeds, noChaos int
 	// unsyncedDirs counts the seeds in which a disk's crash kept a
 	// namespace change whose directory was not synced.
 	unsyncedDirs int
@@ -182,6 +186,12 @@ func (r *report) add(o *seedOutcome) string {
 	if o.s != nil && o.s.cluster != nil {
 		r.clustered = true
 		r.chaosRan = r.chaosRan || o.s.cluster.chaosRan
+		if o.s.cluster.chaosRan {
+			r.chaosSeeds++
+			if o.s.cluster.noChaos {
+				r.noChaos++
+			}
+		}
 		switch o.s.cluster.allGone {
 		case exitedBeforeChaos:
 			r.exitedBefore++
@@ -1086,6 +1096,23 @@ func (r *report) injectsNothing() bool {
 		return r.mergedQuiet
 	}
 	return injectsNothing(r.chaos)
+}
+
+// noChaosError is the test's failure when the chaos phase of Cluster.Run
+// lasted no time in every seed that reached it, under a chaos that
+// injects faults: a workload whose Run has nothing to drive returns at
+// once, which ends the phase, and every seed then passes untouched by it.
+func (r *report) noChaosError() string {
+	if r.fromFiles || r.chaosSeeds == 0 || r.noChaos < r.chaosSeeds || r.injectsNothing() {
+		return ""
+	}
+	in := "its one seed"
+	if r.chaosSeeds > 1 {
+		in = fmt.Sprintf("every one of its %d seeds", r.chaosSeeds)
+	}
+	return "simtest: the chaos phase of Cluster.Run lasted no time in " + in + ", and the test fails: every workload's Run returned as the phase began, " +
+		"which ends it, so no fault of the phase's came and the checks judged a cluster nothing disturbed; " +
+		"a Run with nothing to drive holds the phase open to Phases.Chaos with _ = providers.Wait(simtest.ChaosContext(ctx), p.Task) and then returns nil (docs/workloads.md)"
 }
 
 // familiesOff lists the families of faults the Run's chaos switches off

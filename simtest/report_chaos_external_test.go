@@ -101,6 +101,45 @@ func TestTheReportSaysNoRebootsWithoutClusterRun(t *testing.T) {
 	assert.Contains(t, some.Report, "\n    random reboots weighted graceful 2, crash 2, power loss 1")
 }
 
+// nothingToDrive is a workload with nothing to drive: its Run returns at once,
+// and its Check looks at the cluster.
+type nothingToDrive struct{ hold bool }
+
+func (nothingToDrive) Setup(context.Context, providers.Providers) error { return nil }
+func (w nothingToDrive) Run(ctx context.Context, p providers.Providers) error {
+	if w.hold {
+		_ = providers.Wait(simtest.ChaosContext(ctx), p.Task) // ends with the phase
+	}
+	return nil
+}
+func (nothingToDrive) Check(context.Context, providers.Providers) error { return nil }
+
+// A workload whose Run returns as the chaos phase begins ends the phase
+// at once: every seed passes untouched by chaos, and the test fails
+// saying so and how to hold the phase open; held open, it passes and its
+// seeds meet faults.
+func TestAChaosPhaseThatLastedNoTimeFailsTheTest(t *testing.T) {
+	body := func(hold bool) func(s *simtest.S) {
+		return func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+			c.Run(simtest.Phases{Chaos: time.Minute}, nothingToDrive{hold})
+		}
+	}
+	res := simtest.Simulate(body(false), simtest.Seeds(3))
+	require.False(t, res.OK())
+	assert.Equal(t, 0, res.Failed, "no seed failed")
+	assert.Contains(t, res.Report, "simtest: the chaos phase of Cluster.Run lasted no time in every one of its 3 seeds, and the test fails: "+
+		"every workload's Run returned as the phase began, which ends it, so no fault of the phase's came and the checks judged a cluster nothing disturbed; "+
+		"a Run with nothing to drive holds the phase open to Phases.Chaos with _ = providers.Wait(simtest.ChaosContext(ctx), p.Task) and then returns nil (docs/workloads.md)")
+
+	held := simtest.Simulate(body(true), simtest.Seeds(3))
+	require.True(t, held.OK(), held.Report)
+	assert.NotContains(t, held.Report, "faults seen: none")
+
+	quiet := simtest.Simulate(body(false), simtest.Seeds(3), simtest.Chaos(chaos.Off()))
+	assert.True(t, quiet.OK(), "with no chaos, a phase of no time misses nothing: %s", quiet.Report)
+}
+
 // The report counts the faults the seeds saw, and says when they saw none:
 // a workload done before chaos strikes passes having tested nothing under
 // it.

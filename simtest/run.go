@@ -643,6 +643,11 @@ func (r *runner) run() {
 		t.Log(kept)
 	}
 	r.closeAssertions(stopped)
+	if stopped == nil || !stopped.failed() {
+		if e := r.rep.noChaosError(); e != "" {
+			t.Error(e)
+		}
+	}
 	for _, e := range []string{left, r.rep.waitedError()} {
 		if e != "" {
 			r.rep.wallFail = true

@@ -211,6 +211,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// The injectors still running learn how the phase ended as their
 	// ctx ends with it.
 	phase.ended, phase.early = s.w.Now(), window.Err() == nil
+	c.noChaos = c.noChaos || phase.early && phase.ended == chaosAt && len(held) > 0
 	cancel()
 	run.end() // the workloads' ChaosContext
 	c.allGone = c.allExited(chaosAt)
