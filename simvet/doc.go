@@ -373,7 +373,9 @@ when several entries pass, the order picks the one kept. A max or a min
 comparison does not read (bestKey = k: a tie then goes to the last
 visited; compare the key too), nor is a combination no order changes (a
 sum, a count, min and max, a set), a check that every entry agrees, an
-error kept or returned under a condition or checked at once, or a
+error kept or returned under a condition or checked at once (but for one
+a test's file returns that names the entry: a check's message, which a
+replay would give another entry's), or a
 search: a condition that compares the entry for equality with a value
 looked for (if v == x { return k }, k == want, bytes.Equal), or the key
 with a constant, lets one entry through, or equal ones. The value
