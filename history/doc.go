@@ -57,5 +57,7 @@
 //
 // Porcupine's search is exponential in the worst case. [Model.Partition]
 // splits the state into independent parts, such as the keys of a map,
-// each checked alone: on a long history, do.
+// each checked alone: on a long history, do. Operations of unknown
+// outcome are what blow the search up; for a register whose writes are
+// of unique values, [LeaveOutUnread] leaves out those no read saw.
 package history
