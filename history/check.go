@@ -198,6 +198,11 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 		}
 	}
 	e := &Error{ops: len(ops), clients: clients(ops), start: h.start, checked: h.clockNow(), timeout: c.timeout, maxSteps: c.maxSteps}
+	for _, r := range ops {
+		if r.end == unknown {
+			e.unknownOps++
+		}
+	}
 	explain(e, m, parts, info.PartialLinearizations(), b.cut)
 	return e
 }

@@ -30,6 +30,7 @@ type Error struct {
 	unknown      bool     // no part failed, and some went unchecked
 	timedOut     bool     // the Timeout cut some part's search
 	cut          []string // what went unchecked, for the message of an unknown outcome
+	unknownOps   int      // the operations of unknown outcome it checked
 	at           int64    // the call of the operation the first line names
 	first        string   // the first line's explanation
 	detail       strings.Builder
@@ -88,13 +89,28 @@ func (e *Error) Error() string {
 			if e.maxSteps > 0 && len(e.cut) > 0 {
 				raise = "MaxSteps and the Timeout"
 			}
-			return fmt.Sprintf("the check of the history of %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise %s, or split the model's state with Model.Partition%s; %s",
-				what, e.timeout, raise, also, machineWords)
+			return fmt.Sprintf("the check of the history of %s did not finish within its timeout of %v, so whether the history is linearizable is unknown: raise %s, or split the model's state with Model.Partition%s%s; %s",
+				what, e.timeout, raise, e.unknownAdvice(), also, machineWords)
 		}
-		return fmt.Sprintf("the check of the history of %s did not finish: %s, so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition",
-			what, strings.Join(e.cut, "; "))
+		return fmt.Sprintf("the check of the history of %s did not finish: %s, so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition%s",
+			what, strings.Join(e.cut, "; "), e.unknownAdvice())
 	}
 	return fmt.Sprintf("the history of %s by %s is not linearizable: %s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), e.first, e.detail.String())
+}
+
+// unknownAdvice names, for a check that did not finish, the operations of
+// unknown outcome it searched, which are what blow a search up, and
+// LeaveOutUnread; "" for a history with none.
+func (e *Error) unknownAdvice() string {
+	if e.unknownOps == 0 {
+		return ""
+	}
+	takes := "take the search to every place after their calls"
+	if e.unknownOps == 1 {
+		takes = "takes the search to every place after its call"
+	}
+	return fmt.Sprintf(", or leave out the writes of unknown outcome that no read saw (LeaveOutUnread): its %s of unknown outcome %s",
+		plural.Count(e.unknownOps, "operation"), takes)
 }
 
 // Unwrap returns context.DeadlineExceeded for a check whose Timeout left
