@@ -640,7 +640,7 @@ func checkHint(o *seedOutcome) string {
 	}
 	if unfinishedOnly(s) {
 		return fmt.Sprintf("  only the final check failed, and it could not finish%s: it found nothing wrong, and whether the state is right is unknown; "+
-			"give the check more to work with (history's MaxSteps and Timeout) or less to do (Model.Partition)\n", at)
+			"give the check more to work with (history's MaxSteps and Timeout) or less to do (Model.Partition; LeaveOutUnread for writes of unknown outcome no read saw)\n", at)
 	}
 	return fmt.Sprintf("  only the final check failed: it found the state wrong%s, and the cause may lie anywhere before it, not only in the window below; "+
 		"an assertions.Always where the state changes fails at the cause and moves the report's window there "+

@@ -43,7 +43,7 @@ func TestReportSaysAnUnfinishedCheckFoundNothingWrong(t *testing.T) {
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.NotContains(t, res.Report, checkHint)
 	assert.Contains(t, res.Report, "\n  only the final check failed, and it could not finish at 1s: it found nothing wrong, and whether the state is right is unknown; "+
-		"give the check more to work with (history's MaxSteps and Timeout) or less to do (Model.Partition)\n")
+		"give the check more to work with (history's MaxSteps and Timeout) or less to do (Model.Partition; LeaveOutUnread for writes of unknown outcome no read saw)\n")
 
 	res = simtest.Simulate(func(s *simtest.S) {
 		s.Boot().Run(phases, checkUnfinished{}, checkFails{})

@@ -748,6 +748,9 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 		fmt.Fprintf(b, "  timeline around %v", w.at)
 	} else {
 		fmt.Fprintf(b, "  timeline around the first failure, at %v", w.failAt)
+		if _, away := w.namedAway(); w.named >= 0 && !away {
+			fmt.Fprintf(b, ", back to %v, the time it names", w.named)
+		}
 	}
 	var notShown []string
 	if earlier > 0 {

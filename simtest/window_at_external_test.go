@@ -138,7 +138,7 @@ func TestReportWindowStaysAtAFailureThatNamesNoTime(t *testing.T) {
 }
 
 // A named time the window around the failure already shows moves
-// nothing: the seed runs once.
+// nothing: the seed runs once, and the heading says the window holds it.
 func TestReportWindowStaysWhenItHoldsTheNamedTime(t *testing.T) {
 	var runs atomic.Int32
 	res := simtest.Simulate(func(s *simtest.S) {
@@ -149,7 +149,7 @@ func TestReportWindowStaysWhenItHoldsTheNamedTime(t *testing.T) {
 		s.Sleep(time.Second)
 		s.Errorf("check: %w", staleRead{at})
 	}, simtest.Seeds(1))
-	timeline := failureWindow(t, res, "timeline around the first failure, at 2s")
+	timeline := failureWindow(t, res, "timeline around the first failure, at 2s, back to 1s, the time it names")
 	assert.Contains(t, timeline, "the stale read")
 	assert.Equal(t, int32(1), runs.Load())
 }
