@@ -18,6 +18,19 @@ var unread = history.LeaveOutUnread(
 	func(r Result) (int, bool) { return r.Value, true },
 )
 
+// overwriteThenRead records a write of v that returns, then a read that
+// begins after it and returns seen, each operation d long with d between:
+// a stale read unless seen is v.
+func overwriteThenRead(h *history.History[Op, Result], c *clock, v, seen int, d time.Duration) {
+	w := h.Call(4, Op{Write: true, Value: v})
+	c.Advance(d)
+	w.Return(Result{})
+	c.Advance(d)
+	r := h.Call(5, Op{})
+	c.Advance(d)
+	r.Return(Result{Value: seen})
+}
+
 // TestLeavingOutUnreadWritesKeepsTheVerdict: on generated runs of a
 // register, correct or with a stale read added, the check gives the
 // same verdict with the unknown writes no read saw left out as without.
@@ -36,13 +49,7 @@ func TestLeavingOutUnreadWritesKeepsTheVerdict(t *testing.T) {
 				stale = rapid.SampledFrom(known).Draw(t, "value")
 			}
 			c.now = epoch.Add(end + time.Second)
-			w := h.Call(4, Op{Write: true, Value: 1000})
-			c.Advance(time.Second)
-			w.Return(Result{})
-			c.Advance(time.Second)
-			r := h.Call(5, Op{})
-			c.Advance(time.Second)
-			r.Return(Result{Value: stale})
+			overwriteThenRead(h, c, 1000, stale, time.Second)
 		}
 		all, left := history.Check(h, register), history.Check(h, register, unread)
 		assert.Equal(t, all == nil, left == nil, "all: %v\nleft out: %v", all, left)
@@ -70,13 +77,7 @@ func TestUnreadUnknownWritesNoLongerBlowUpTheSearch(t *testing.T) {
 			r.Return(Result{Value: 1})
 		}
 		if stale {
-			w := h.Call(2, Op{Write: true, Value: 2})
-			c.Advance(time.Millisecond)
-			w.Return(Result{})
-			c.Advance(time.Millisecond)
-			r := h.Call(1, Op{})
-			c.Advance(time.Millisecond)
-			r.Return(Result{Value: 1})
+			overwriteThenRead(h, c, 2, 1, time.Millisecond)
 		}
 		var herr *history.Error
 		err := history.Check(h, register, history.MaxSteps(100_000))
