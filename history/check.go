@@ -203,6 +203,7 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 			e.unknownOps++
 		}
 	}
+	e.dropped = h.Outcomes().Dropped
 	explain(e, m, parts, info.PartialLinearizations(), b.cut)
 	return e
 }

@@ -31,6 +31,7 @@ type Error struct {
 	timedOut     bool     // the Timeout cut some part's search
 	cut          []string // what went unchecked, for the message of an unknown outcome
 	unknownOps   int      // the operations of unknown outcome it checked
+	dropped      int      // the operations dropped (Call.Drop), which it left out
 	at           int64    // the call of the operation the first line names
 	first        string   // the first line's explanation
 	detail       strings.Builder
@@ -95,7 +96,13 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("the check of the history of %s did not finish: %s, so whether the history is linearizable is unknown: raise MaxSteps, or split the model's state with Model.Partition%s",
 			what, strings.Join(e.cut, "; "), e.unknownAdvice())
 	}
-	return fmt.Sprintf("the history of %s by %s is not linearizable: %s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), e.first, e.detail.String())
+	dropped := ""
+	if e.dropped > 0 {
+		// A drop says the operation changed nothing: where it did, a
+		// read of what it wrote is what no order can place.
+		dropped = fmt.Sprintf(" (and %d dropped, left out as having changed nothing)", e.dropped)
+	}
+	return fmt.Sprintf("the history of %s by %s%s is not linearizable: %s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), dropped, e.first, e.detail.String())
 }
 
 // unknownAdvice names, for a check that did not finish, the operations of
