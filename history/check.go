@@ -168,12 +168,15 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 		o.apply(&c)
 	}
 	ops := h.snapshot()
+	leftOut := 0
 	if c.leaveOut != nil {
 		leave, ok := c.leaveOut.(func([]*record[I, O]) []*record[I, O])
 		if !ok {
 			panic(fmt.Sprintf("history.Check: LeaveOutUnread's wrote and read take the inputs and outputs of another history than this one, of %v and %v: give it functions of those", reflect.TypeFor[I](), reflect.TypeFor[O]()))
 		}
+		before := len(ops)
 		ops = leave(ops)
+		leftOut = before - len(ops)
 	}
 	parts := partition(ops, m.Partition)
 	all := make([]porcupine.Operation, 0, len(ops))
@@ -204,6 +207,7 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 		}
 	}
 	e.dropped = h.Outcomes().Dropped
+	e.leaveOut, e.leftOut = c.leaveOut != nil, leftOut
 	explain(e, m, parts, info.PartialLinearizations(), b.cut)
 	return e
 }

@@ -32,6 +32,8 @@ type Error struct {
 	cut          []string // what went unchecked, for the message of an unknown outcome
 	unknownOps   int      // the operations of unknown outcome it checked
 	dropped      int      // the operations dropped (Call.Drop), which it left out
+	leaveOut     bool     // LeaveOutUnread was given
+	leftOut      int      // the unknown writes LeaveOutUnread left out
 	at           int64    // the call of the operation the first line names
 	first        string   // the first line's explanation
 	detail       strings.Builder
@@ -102,6 +104,11 @@ func (e *Error) Error() string {
 		// read of what it wrote is what no order can place.
 		dropped = fmt.Sprintf(" (and %d dropped, left out as having changed nothing)", e.dropped)
 	}
+	if e.leftOut > 0 {
+		// A model in which a write shows other than through reads of
+		// its value fails here where it should not: say what went.
+		dropped += fmt.Sprintf(" (and %d of unknown outcome left out by LeaveOutUnread, as no read returned what they wrote)", e.leftOut)
+	}
 	return fmt.Sprintf("the history of %s by %s%s is not linearizable: %s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), dropped, e.first, e.detail.String())
 }
 
@@ -115,6 +122,12 @@ func (e *Error) unknownAdvice() string {
 	takes := "take the search to every place after their calls"
 	if e.unknownOps == 1 {
 		takes = "takes the search to every place after its call"
+	}
+	if e.leaveOut {
+		// Those left are ones a read saw, or not writes: the advice
+		// to leave out what is already left out would help nothing.
+		return fmt.Sprintf("; its %s of unknown outcome that LeaveOutUnread kept, as a read returned what they wrote or they wrote nothing, %s",
+			plural.Count(e.unknownOps, "operation"), takes)
 	}
 	return fmt.Sprintf(", or leave out the writes of unknown outcome that no read saw (LeaveOutUnread): its %s of unknown outcome %s",
 		plural.Count(e.unknownOps, "operation"), takes)

@@ -105,3 +105,33 @@ func TestLeaveOutUnreadOfAnotherHistoryPanics(t *testing.T) {
 		_ = history.Check(h, register, wrong)
 	})
 }
+
+// TestLeaveOutUnreadSaysWhatItLeftOut: a check given LeaveOutUnread that
+// does not finish does not advise it again, and one that fails counts
+// the writes it left out, as a model it does not fit fails there.
+func TestLeaveOutUnreadSaysWhatItLeftOut(t *testing.T) {
+	c := &clock{now: epoch}
+	h := history.New[Op, Result](c.Now)
+	for i := range 40 { // timed out, each read after
+		h.Call(10+i, Op{Write: true, Value: 100 + i}).Unknown()
+		c.Advance(time.Millisecond)
+	}
+	for i := range 40 {
+		r := h.Call(1, Op{})
+		c.Advance(time.Millisecond)
+		r.Return(Result{Value: 100 + (i*7)%40})
+	}
+	err := history.Check(h, register, history.MaxSteps(10_000), unread)
+	var herr *history.Error
+	require.ErrorAs(t, err, &herr)
+	require.True(t, herr.Inconclusive(), "%v", err)
+	assert.NotContains(t, err.Error(), "or leave out the writes")
+	assert.Contains(t, err.Error(), "its 40 operations of unknown outcome that LeaveOutUnread kept")
+
+	h = history.New[Op, Result](c.Now)
+	h.Call(2, Op{Write: true, Value: 7}).Unknown()
+	overwriteThenRead(h, c, 1, 2, time.Millisecond)
+	err = history.Check(h, register, unread)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the history of 2 operations by 2 clients (and 1 of unknown outcome left out by LeaveOutUnread, as no read returned what they wrote) is not linearizable")
+}
