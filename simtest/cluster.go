@@ -50,7 +50,7 @@ type Cluster struct {
 	// allGone is when every process had exited of itself, as the last
 	// chaos phase of Run ended (allExited).
 	allGone exitedWhen
-	// noChaos is set when the chaos phase of Cluster.Run lasted no time,
+	// noChaos is set when the chaos phase of every Cluster.Run lasted no time,
 	// although Phases.Chaos did not say so: every workload's Run, and
 	// every injector that holds the phase, returned as it began.
 	noChaos bool

@@ -1009,3 +1009,32 @@ func TestTheFaultsLineShowsWritesRefusedAtCapacityAlone(t *testing.T) {
 	assert.Contains(t, alone.Report, "\n    faults seen: 0 reboots, 0 of the network, 0 of the disks, "+
 		"4 writes refused for lack of space (ENOSPC) at the disks' Capacity\n")
 }
+
+// failsAtOnce is a workload whose Run fails as it begins.
+type failsAtOnce struct{ nothingToDrive }
+
+func (failsAtOnce) Run(context.Context, providers.Providers) error {
+	return errors.New("no leader configured")
+}
+
+// A seed whose body calls Cluster.Run twice, the first with nothing to
+// drive and the second held open, met chaos: the test does not fail as
+// one whose phase lasted no time. Nor is a Run that fails as it begins
+// told to hold the phase open: its own failure is the test's.
+func TestAChaosPhaseOfNoTimeBesideOneThatLastedPasses(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Run(simtest.Phases{Chaos: time.Minute}, nothingToDrive{})
+		c.Run(simtest.Phases{Chaos: time.Minute}, nothingToDrive{hold: true})
+	}, simtest.Seeds(3))
+	assert.True(t, res.OK(), res.Report)
+	assert.NotContains(t, res.Report, "lasted no time")
+
+	failed := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Run(simtest.Phases{Chaos: time.Minute}, failsAtOnce{})
+	}, simtest.Seeds(3))
+	require.False(t, failed.OK())
+	assert.Positive(t, failed.Failed)
+	assert.NotContains(t, failed.Report, "lasted no time")
+}

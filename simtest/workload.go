@@ -155,6 +155,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 			s.noteChaosLine("chaos: attrition only pauses " + joinAnd(groups) + " whatever this seed's regime (Processes.PauseOnly)")
 		}
 	}
+	first := !c.chaosRan
 	c.chaosRan = true
 	chaosAt := s.w.Now()
 	var attrition providers.Handle
@@ -211,7 +212,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// The injectors still running learn how the phase ended as their
 	// ctx ends with it.
 	phase.ended, phase.early = s.w.Now(), window.Err() == nil
-	c.noChaos = c.noChaos || phase.early && phase.ended == chaosAt && len(held) > 0
+	// A seed met no chaos only if every Run's phase lasted no time: a
+	// body that calls Run twice may load with nothing to drive first.
+	c.noChaos = (first || c.noChaos) && phase.early && phase.ended == chaosAt && len(held) > 0
 	cancel()
 	run.end() // the workloads' ChaosContext
 	c.allGone = c.allExited(chaosAt)
