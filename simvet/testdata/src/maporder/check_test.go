@@ -37,3 +37,37 @@ func checkEach(m map[string]func() error) error {
 }
 
 var _, _, _ = checkRanOnce, checkNoneTwice, checkEach
+
+type job struct{ ID string }
+
+// A search for one entry names it, but the order picks nothing.
+func checkWanted(m map[string]int, want string) error {
+	for k, v := range m {
+		if k == want && v > 1 {
+			return fmt.Errorf("job %s ran %d times", k, v)
+		}
+	}
+	return nil
+}
+
+// A field of the value names the entry as the key does.
+func checkJobs(m map[int]job) error {
+	for _, j := range m { // want `stops at the first entry that passes a condition \(return\), so when several pass, that order picks the one it takes`
+		if j.ID == "" {
+			return fmt.Errorf("job %v has no ID", j)
+		}
+	}
+	return nil
+}
+
+// A count of the map is not its entry.
+func checkCount(m map[string]int) error {
+	for _, v := range m {
+		if v > 1 {
+			return fmt.Errorf("%d jobs, one ran twice", len(m))
+		}
+	}
+	return nil
+}
+
+var _, _, _ = checkWanted, checkJobs, checkCount
