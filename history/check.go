@@ -60,6 +60,9 @@ type config struct {
 	// leaveOut is LeaveOutUnread's: a func([]*record[I, O]) []*record[I, O]
 	// for the history's I and O.
 	leaveOut any
+	// leaveOutOf names the types LeaveOutUnread's functions take, for
+	// the panic of a mismatch.
+	leaveOutOf string
 }
 
 type optionFunc func(*config)
@@ -124,6 +127,7 @@ func Attach(attach func(name string, data []byte)) Option {
 // mismatch panics, naming both.
 func LeaveOutUnread[I, O any, V comparable](wrote func(in I) (V, bool), read func(out O) (V, bool)) Option {
 	return optionFunc(func(c *config) {
+		c.leaveOutOf = fmt.Sprintf("%v and %v", reflect.TypeFor[I](), reflect.TypeFor[O]())
 		c.leaveOut = func(ops []*record[I, O]) []*record[I, O] {
 			seen := make(map[V]bool)
 			for _, r := range ops {
@@ -172,7 +176,7 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 	if c.leaveOut != nil {
 		leave, ok := c.leaveOut.(func([]*record[I, O]) []*record[I, O])
 		if !ok {
-			panic(fmt.Sprintf("history.Check: LeaveOutUnread's wrote and read take the inputs and outputs of another history than this one, of %v and %v: give it functions of those", reflect.TypeFor[I](), reflect.TypeFor[O]()))
+			panic(fmt.Sprintf("history.Check: LeaveOutUnread's wrote and read take %s, the inputs and outputs of another history than this one, of %v and %v: give it functions of those", c.leaveOutOf, reflect.TypeFor[I](), reflect.TypeFor[O]()))
 		}
 		before := len(ops)
 		ops = leave(ops)

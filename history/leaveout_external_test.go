@@ -101,7 +101,7 @@ func TestUnreadUnknownWritesNoLongerBlowUpTheSearch(t *testing.T) {
 func TestLeaveOutUnreadOfAnotherHistoryPanics(t *testing.T) {
 	h := history.New[Op, Result](time.Now)
 	wrong := history.LeaveOutUnread(func(s string) (string, bool) { return s, true }, func(s string) (string, bool) { return s, true })
-	assert.PanicsWithValue(t, "history.Check: LeaveOutUnread's wrote and read take the inputs and outputs of another history than this one, of history_test.Op and history_test.Result: give it functions of those", func() {
+	assert.PanicsWithValue(t, "history.Check: LeaveOutUnread's wrote and read take string and string, the inputs and outputs of another history than this one, of history_test.Op and history_test.Result: give it functions of those", func() {
 		_ = history.Check(h, register, wrong)
 	})
 }
