@@ -138,6 +138,18 @@ func TestAChaosPhaseThatLastedNoTimeFailsTheTest(t *testing.T) {
 
 	quiet := simtest.Simulate(body(false), simtest.Seeds(3), simtest.Chaos(chaos.Off()))
 	assert.True(t, quiet.OK(), "with no chaos, a phase of no time misses nothing: %s", quiet.Report)
+
+	// A script that does its work at the phase's first instant is chaos
+	// of the test's own.
+	scripted := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Inject(simtest.Injector{Name: "crash", Hold: true, Run: func(ctx context.Context, f *simtest.Faults) error {
+			f.Reboot("p-0", simtest.Crash)
+			return nil
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute}, nothingToDrive{})
+	}, simtest.Seeds(3))
+	assert.True(t, scripted.OK(), scripted.Report)
 }
 
 // The report counts the faults the seeds saw, and says when they saw none:

@@ -214,7 +214,9 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	phase.ended, phase.early = s.w.Now(), window.Err() == nil
 	// A seed met no chaos only if every Run's phase lasted no time: a
 	// body that calls Run twice may load with nothing to drive first.
-	c.noChaos = (first || c.noChaos) && phase.early && phase.ended == chaosAt && len(held) > 0
+	// An injector's script may do its work at the phase's first instant:
+	// a Run with one is left alone.
+	c.noChaos = (first || c.noChaos) && phase.early && phase.ended == chaosAt && len(held) > 0 && len(c.injectors) == 0
 	cancel()
 	run.end() // the workloads' ChaosContext
 	c.allGone = c.allExited(chaosAt)
