@@ -90,8 +90,9 @@ const outagePoll = 100 * time.Millisecond
 // checkOutages fails the test when a's outages could take nothing down,
 // or would take down what the test did not mean: the cluster's processes
 // are in no unit of Outages.Unit (no Topology places them), every such
-// unit holds a protected process, or one unit holds them all.
-func (c *Cluster) checkOutages(a chaos.Attrition) {
+// unit holds a protected process, or one unit holds them all; all is
+// the cluster with each group at its largest count (atLargest).
+func (c *Cluster) checkOutages(a chaos.Attrition, all []placedProc) {
 	o := a.Outages
 	placed := slices.ContainsFunc(c.procs, func(p *proc) bool {
 		l := p.peer.Locality
@@ -106,7 +107,7 @@ func (c *Cluster) checkOutages(a chaos.Attrition) {
 	if !placed {
 		c.s.configErrorf("simtest: Attrition.Outages.Unit is %s but the cluster's processes are in no %v; place them in %vs (Processes.Topology), or leave Outages zero", unitConst(o.Unit), o.Unit, o.Unit)
 	}
-	c.refuseBlockedUnit("Attrition.Outages.Unit", o.Unit, "leave Attrition.Outages zero")
-	c.refusePausedUnits("Attrition.Outages.Unit", o.Unit, "an outage", "leave Attrition.Outages zero")
-	c.refuseWholeClusterOutage(o.Unit)
+	c.refuseBlockedUnit(all, "Attrition.Outages.Unit", o.Unit, "leave Attrition.Outages zero")
+	c.refusePausedUnits(all, "Attrition.Outages.Unit", o.Unit, "an outage", "leave Attrition.Outages zero")
+	c.refuseWholeClusterOutage(all, o.Unit)
 }

@@ -1086,8 +1086,9 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 				o.reach.protected++
 			}
 		}
-		o.reach.pauseOnly = s.cluster.onlyPaused(s.chaos.Attrition)
-		o.reach.wipeable = s.cluster.wipeable(s.chaos.Attrition)
+		paused := s.cluster.onlyPaused(s.chaos.Attrition)
+		o.reach.pauseOnly = len(paused)
+		o.reach.wipeable = s.cluster.wipeable(s.chaos.Attrition, paused)
 		for _, seen := range s.cluster.injected {
 			o.injected = append(o.injected, *seen)
 		}

@@ -370,11 +370,10 @@ func (c *Cluster) startUnit(ps []*proc) {
 // field names the setting that asks for u (Attrition.Unit, or
 // Attrition.Outages.Unit) and instead the way to drop it. A process
 // alone, by attrition by process, is left to choose: protecting every one
-// is how a test keeps attrition off its processes. It places each group
-// at its largest count (atLargest), so that every seed gets the same
-// verdict.
-func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) {
-	all := c.atLargest()
+// is how a test keeps attrition off its processes. It reads all, the
+// cluster with each group at its largest count (atLargest), so that
+// every seed gets the same verdict.
+func (c *Cluster) refuseBlockedUnit(all []placedProc, field string, u chaos.Unit, instead string) {
 	var held []string
 	for _, n := range unitsAt(all, u) {
 		var prot []string
@@ -408,13 +407,11 @@ func (c *Cluster) refuseBlockedUnit(field string, u chaos.Unit, instead string) 
 // down: a reboot drawn for such a unit is a pause of it, so attrition by
 // u (by, "attrition" or "an outage") would take nothing down, where the
 // summary's weights say it does. field and instead are
-// refuseBlockedUnit's. It places each group at its largest count
-// (atLargest).
-func (c *Cluster) refusePausedUnits(field string, u chaos.Unit, by, instead string) {
+// refuseBlockedUnit's, and so is all.
+func (c *Cluster) refusePausedUnits(all []placedProc, field string, u chaos.Unit, by, instead string) {
 	if !c.s.takesDown {
 		return
 	}
-	all := c.atLargest()
 	var paused []string
 	for _, n := range unitsAt(all, u) {
 		var only []string
@@ -492,12 +489,11 @@ func unitsAt(ps []placedProc, u chaos.Unit) []string {
 // zone (or data center) beside the others, and a cluster that the test
 // meant to spread over several has all its processes in one (a
 // Topology's Zones left at one). A whole-cluster outage on purpose is a
-// scripted one, an injector's RebootUnit. It places each group at its
-// largest count, as declare does, so that every seed gets the same
-// verdict (atLargest): a seed whose drawn counts (MaxCount) leave one
-// unit runs its outages of it.
-func (c *Cluster) refuseWholeClusterOutage(u chaos.Unit) {
-	all := c.atLargest()
+// scripted one, an injector's RebootUnit. It reads all, the cluster with
+// each group at its largest count, as declare places it (atLargest), so
+// that every seed gets the same verdict: a seed whose drawn counts
+// (MaxCount) leave one unit runs its outages of it.
+func (c *Cluster) refuseWholeClusterOutage(all []placedProc, u chaos.Unit) {
 	guarded := map[string]bool{} // units that hold a protected process, never picked
 	for _, p := range all {
 		if p.protected {

@@ -112,17 +112,23 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	if n := c.largestTotal(); (a.Enabled || s.reboots) && a.Unit == chaos.Process && a.MaxDead > n {
 		s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s; lower MaxDead to at most %d, or boot more processes", a.MaxDead, pluralWord(n, "1 process", fmt.Sprintf("%d processes", n)), n)
 	}
+	// The checks by unit read the groups placed at their largest counts,
+	// placed once.
+	var largest []placedProc
+	if (a.Enabled || s.reboots) && (a.Unit != chaos.Process || a.Outages.On()) {
+		largest = c.atLargest()
+	}
 	if (a.Enabled || s.reboots) && a.Unit != chaos.Process {
-		units := unitsAt(c.atLargest(), a.Unit)
+		units := unitsAt(largest, a.Unit)
 		n := len(units)
 		if a.MaxDead > n {
 			s.configErrorf("simtest: Attrition.MaxDead is %d but the cluster has %s (%v) and Attrition.Unit is %s; lower MaxDead to at most %d, or place the processes in more %vs (Processes.Topology)", a.MaxDead, plural.Count(n, a.Unit.String()), units, unitConst(a.Unit), n, a.Unit)
 		}
-		c.refuseBlockedUnit("Attrition.Unit", a.Unit, "set Attrition.Unit to chaos.Process")
-		c.refusePausedUnits("Attrition.Unit", a.Unit, "attrition", "set Attrition.Unit to chaos.Process")
+		c.refuseBlockedUnit(largest, "Attrition.Unit", a.Unit, "set Attrition.Unit to chaos.Process")
+		c.refusePausedUnits(largest, "Attrition.Unit", a.Unit, "attrition", "set Attrition.Unit to chaos.Process")
 	}
 	if (a.Enabled || s.reboots) && a.Outages.On() {
-		c.checkOutages(a)
+		c.checkOutages(a, largest)
 	}
 	if a.Enabled || s.reboots {
 		c.checkPauseOnly(a)
@@ -380,10 +386,9 @@ func (c *Cluster) unitHas(u chaos.Unit, p *proc, f func(*proc) bool) bool {
 }
 
 // wipeable counts the processes a wipe that attrition a draws can reach:
-// not Protected, not only paused, and in a unit (a.Unit's) that holds
-// no SoleCopy process, as a wipe drawn for one is a crash.
-func (c *Cluster) wipeable(a chaos.Attrition) int {
-	paused := c.onlyPausedSet(a)
+// not Protected, not only paused (onlyPaused), and in a unit (a.Unit's)
+// that holds no SoleCopy process, as a wipe drawn for one is a crash.
+func (c *Cluster) wipeable(a chaos.Attrition, paused map[*proc]bool) int {
 	n := 0
 	for _, p := range c.procs {
 		sole := c.unitHas(a.Unit, p, func(q *proc) bool { return q.spec.SoleCopy })
@@ -398,7 +403,10 @@ func (c *Cluster) wipeable(a chaos.Attrition) int {
 func (c *Cluster) pauseOnlyGroups() []string {
 	var out []string
 	for _, p := range c.procs {
-		if q := strconv.Quote(p.spec.Name); p.spec.PauseOnly && !slices.Contains(out, q) {
+		if !p.spec.PauseOnly {
+			continue
+		}
+		if q := strconv.Quote(p.spec.Name); !slices.Contains(out, q) {
 			out = append(out, q)
 		}
 	}
@@ -415,14 +423,12 @@ func (c *Cluster) largestTotal() int {
 	return n
 }
 
-// onlyPaused counts the processes that attrition a can only pause: the
-// PauseOnly ones, and those whose every unit it takes down (a.Unit's and,
-// with outages, a.Outages.Unit's) holds a PauseOnly process, which makes
-// that unit's reboot a pause (unitDown).
-func (c *Cluster) onlyPaused(a chaos.Attrition) int { return len(c.onlyPausedSet(a)) }
-
-// onlyPausedSet is the set of processes onlyPaused counts.
-func (c *Cluster) onlyPausedSet(a chaos.Attrition) map[*proc]bool {
+// onlyPaused is the set of the processes that attrition a can only
+// pause: the PauseOnly ones, and those whose every unit it takes down
+// (a.Unit's and, with outages, a.Outages.Unit's) holds a PauseOnly
+// process, which makes that unit's reboot a pause (unitDown); nil for
+// none.
+func (c *Cluster) onlyPaused(a chaos.Attrition) map[*proc]bool {
 	paused := func(p *proc, u chaos.Unit) bool {
 		return c.unitHas(u, p, func(q *proc) bool { return q.spec.PauseOnly })
 	}
