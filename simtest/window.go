@@ -136,10 +136,13 @@ type window struct {
 // 430µs later".
 func (w *window) foldClose(e sim.Entry) bool {
 	ends, ok := strings.CutPrefix(e.Msg, "net: close ")
-	if !ok || w.ring == nil || w.next == 0 && !w.full {
+	if !ok {
 		return false
 	}
-	last := &w.ring[(w.next-1+len(w.ring))%len(w.ring)]
+	last := w.newest()
+	if last == nil {
+		return false
+	}
 	conn, ok := strings.CutPrefix(last.e.Msg, "net: connected ")
 	if !ok {
 		return false
@@ -477,12 +480,12 @@ func (w *window) unhush(at time.Duration, partialsOnly bool) {
 	}
 }
 
-// last is the time of the newest entry the window keeps.
-func (w *window) last() (time.Duration, bool) {
-	if w.next == 0 && !w.full {
-		return 0, false
+// newest is the newest entry the ring keeps, nil if none.
+func (w *window) newest() *numbered {
+	if w.ring == nil || w.next == 0 && !w.full {
+		return nil
 	}
-	return w.ring[(w.next-1+len(w.ring))%len(w.ring)].e.At, true
+	return &w.ring[(w.next-1+len(w.ring))%len(w.ring)]
 }
 
 // A timeNamer is an error that names a time of the seed, on its
@@ -701,8 +704,8 @@ func (w *window) write(b *strings.Builder, tail []sim.Entry) {
 			// keeps the partial reads and writes of its last instant, as
 			// a failure's window does those of the failure's; its records
 			// below INFO stay out, which the page hint tells how to see.
-			if at, ok := w.last(); ok {
-				w.unhush(at, true)
+			if n := w.newest(); n != nil {
+				w.unhush(n.e.At, true)
 			}
 			w.freeze() // at the seed's end: what it holds is its last entries
 			tail, _ = w.shown()
