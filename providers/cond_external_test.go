@@ -199,9 +199,16 @@ func TestSimCondWakeOrder(t *testing.T) {
 	})
 }
 
+// A waiter killed in Wait, while parked (the Mutex free or held by
+// another) or while it takes the Mutex back after a Signal, unwinds
+// through its deferred Unlock without taking the Mutex from its holder or
+// leaving it locked.
 func TestSimCondKilledWaiterLeavesTheMutexBalanced(t *testing.T) {
-	for _, held := range []bool{false, true} {
-		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		held, signaled bool
+	}{{"held=false", false, false}, {"held=true", true, false}, {"relocking", true, true}} {
+		t.Run(tc.name, func(t *testing.T) {
 			w := sim.New(sim.Config{Seed: 1})
 			simulateWorld(t, w, func(t *testing.T, ctx context.Context, p providers.Providers) {
 				m := providers.NewMutex(p.Task)
@@ -212,12 +219,16 @@ func TestSimCondKilledWaiterLeavesTheMutexBalanced(t *testing.T) {
 					return c.Wait(ctx)
 				})
 				pause(ctx, p)
-				if held {
+				if tc.held {
 					require.NoError(t, m.Lock(ctx))
+				}
+				if tc.signaled {
+					c.Signal()
+					pause(ctx, p) // the waiter wakes and waits for the Mutex
 				}
 				w.Kill(h)
 				assert.ErrorIs(t, h.Join(ctx), providers.ErrKilled)
-				if held {
+				if tc.held {
 					assert.False(t, m.TryLock(), "the killed waiter's Unlock took the Mutex from its holder")
 					m.Unlock()
 				}
@@ -226,29 +237,6 @@ func TestSimCondKilledWaiterLeavesTheMutexBalanced(t *testing.T) {
 			})
 		})
 	}
-}
-
-func TestSimCondWaiterKilledWhileRelockingLeavesTheMutexBalanced(t *testing.T) {
-	w := sim.New(sim.Config{Seed: 1})
-	simulateWorld(t, w, func(t *testing.T, ctx context.Context, p providers.Providers) {
-		m := providers.NewMutex(p.Task)
-		c := providers.NewCond(p.Task, m)
-		h := p.Task.Go(ctx, "waiter", func(ctx context.Context) error {
-			require.NoError(t, m.Lock(ctx))
-			defer m.Unlock()
-			return c.Wait(ctx)
-		})
-		pause(ctx, p)
-		require.NoError(t, m.Lock(ctx))
-		c.Signal()
-		pause(ctx, p) // the waiter wakes and waits for the Mutex
-		w.Kill(h)
-		assert.ErrorIs(t, h.Join(ctx), providers.ErrKilled)
-		assert.False(t, m.TryLock(), "the killed waiter's Unlock took the Mutex from its holder")
-		m.Unlock()
-		assert.True(t, m.TryLock(), "the killed waiter left the Mutex locked")
-		m.Unlock()
-	})
 }
 
 // A process that crashes with tasks in Wait leaves a Mutex it shares with
