@@ -178,9 +178,10 @@ func (c *checker) keeps(f *ast.File, w *mapWalk) (why, fix string) {
 				// but in a test's own file when it names the entry: a
 				// check's message, which then differs on every replay
 				// of the seed that failed it.
-				named := isError(c.pass.TypesInfo.TypeOf(r)) && c.inTestFile(r) &&
+				isErr := isError(c.pass.TypesInfo.TypeOf(r))
+				named := isErr && c.inTestFile(r) &&
 					slices.ContainsFunc(w.entry, func(v types.Object) bool { return mentions(c.pass.TypesInfo, r, v) })
-				if fl.tainted(r) && (!isError(c.pass.TypesInfo.TypeOf(r)) || named) && !c.search(w, fl, k) {
+				if fl.tainted(r) && (!isErr || named) && !c.search(w, fl, k) {
 					how := "return " + c.text(r)
 					if len(how) > 30 || strings.Contains(how, "\n") {
 						how = "return"
