@@ -2,10 +2,12 @@ package history
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -212,8 +214,62 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 	}
 	e.dropped = h.Outcomes().Dropped
 	e.leaveOut, e.leftOut = c.leaveOut != nil, leftOut
-	explain(e, m, parts, info.PartialLinearizations(), b.cut)
+	if first := explain(e, m, parts, info.PartialLinearizations(), b.cut); first >= 0 && e.dropped > 0 {
+		blameDrop(e, h, m, c, parts[first])
+	}
 	return e
+}
+
+// maxBlamed bounds how many dropped operations blameDrop tries one at a
+// time, each a check of the failing part, and blameSteps each check's
+// steps: dozens of operations of unknown outcome can take a search past
+// any bound, and an explanation must not make a failing check slow.
+const (
+	maxBlamed  = 16
+	blameSteps = 100_000
+)
+
+// blameDrop looks among the operations dropped in failed, the first part
+// that failed, for one that would make the part linearizable had it taken
+// effect: a call dropped on an error that did not prove it changed
+// nothing, such as a refusal after the request was sent again, is a
+// recording mistake that reads as a bug of the system. It checks the part
+// with its dropped operations taken as of unknown outcome, and if that
+// passes, with each alone; the checks keep the check's Timeout and take
+// at most blameSteps steps, and a cut one blames nothing.
+func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c config, failed part[I, O]) {
+	if c.maxSteps == 0 || c.maxSteps > blameSteps {
+		c.maxSteps = blameSteps
+	}
+	var drops []*record[I, O]
+	for _, r := range h.snapshotDropped() {
+		if m.Partition == nil || m.Partition(r.in) == failed.name {
+			drops = append(drops, r)
+		}
+	}
+	linearizable := func(extra ...*record[I, O]) bool {
+		ops := slices.SortedStableFunc(slices.Values(slices.Concat(failed.ops, extra)), func(a, b *record[I, O]) int { return cmp.Compare(a.call, b.call) })
+		all := make([]porcupine.Operation, len(ops))
+		for i, r := range ops {
+			r.part = 0
+			all[i] = porcupine.Operation{ClientId: r.client, Input: r, Call: r.call, Output: r, Return: r.ret}
+		}
+		one := []part[I, O]{{name: failed.name, ops: ops}}
+		b := newBounds(1, c)
+		defer b.stop()
+		return porcupine.CheckOperations(m.porcupine(one, b), all) && b.cut[0] == notCut
+	}
+	if len(drops) == 0 || !linearizable(drops...) {
+		return
+	}
+	e.blamed = len(drops)
+	for _, r := range drops[:min(len(drops), maxBlamed)] {
+		if linearizable(r) {
+			e.blamed = 1
+			e.blame = fmt.Sprintf("client %d's %s (called at %s, dropped at %s)", r.client, m.describe(r), seconds(r.callAt), seconds(r.retAt))
+			return
+		}
+	}
 }
 
 // cutBy is what cut a part's search short.
@@ -289,15 +345,32 @@ func (h *History[I, O]) clockNow() (t time.Time) {
 // snapshot copies the operations not dropped, in the order of their
 // calls; a pending one becomes unknown.
 func (h *History[I, O]) snapshot() []*record[I, O] {
+	return h.copyOps(func(r *record[I, O]) bool { return r.end != dropped })
+}
+
+// snapshotDropped copies the dropped operations, in the order of their
+// calls, each as of unknown outcome: as the check would take them had
+// they not been dropped. Their retAt stays the time of the drop.
+func (h *History[I, O]) snapshotDropped() []*record[I, O] {
+	ops := h.copyOps(func(r *record[I, O]) bool { return r.end == dropped })
+	for _, r := range ops {
+		r.end, r.ret = unknown, math.MaxInt64
+	}
+	return ops
+}
+
+// copyOps copies the operations that keep reports true of, in the order
+// of their calls; a pending one becomes unknown.
+func (h *History[I, O]) copyOps(keep func(*record[I, O]) bool) []*record[I, O] {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	all := make([]record[I, O], 0, h.n)
 	for _, c := range h.chunks {
 		for _, r := range c {
-			switch r.end {
-			case dropped:
+			if !keep(&r) {
 				continue
-			case pending:
+			}
+			if r.end == pending {
 				r.end, r.ret, r.retAt = unknown, math.MaxInt64, math.MaxInt64
 			}
 			all = append(all, r)

@@ -34,6 +34,8 @@ type Error struct {
 	dropped      int      // the operations dropped (Call.Drop), which it left out
 	leaveOut     bool     // LeaveOutUnread was given
 	leftOut      int      // the unknown writes LeaveOutUnread left out
+	blamed       int      // the dropped operations that, had they taken effect, pass the failing part (blameDrop)
+	blame        string   // the one, when one alone does
 	at           int64    // the call of the operation the first line names
 	first        string   // the first line's explanation
 	detail       strings.Builder
@@ -103,13 +105,29 @@ func (e *Error) Error() string {
 		// A drop says the operation changed nothing: where it did, a
 		// read of what it wrote is what no order can place.
 		dropped = fmt.Sprintf(" (and %d dropped, left out as having changed nothing)", e.dropped)
+		if e.blamed > 0 {
+			dropped = fmt.Sprintf(" (and %d dropped, left out as having changed nothing, which the last line doubts)", e.dropped)
+		}
 	}
 	if e.leftOut > 0 {
 		// A model in which a write shows other than through reads of
 		// its value fails here where it should not: say what went.
 		dropped += fmt.Sprintf(" (and %d of unknown outcome left out by LeaveOutUnread, as no read returned what they wrote)", e.leftOut)
 	}
-	return fmt.Sprintf("the history of %s by %s%s is not linearizable: %s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), dropped, e.first, e.detail.String())
+	return fmt.Sprintf("the history of %s by %s%s is not linearizable: %s%s%s", plural.Count(e.ops, "operation"), plural.Count(e.clients, "client"), dropped, e.first, e.detail.String(), e.blameLine())
+}
+
+// blameLine says which dropped operation would, had it taken effect, make
+// the failing part linearizable; "" when none would.
+func (e *Error) blameLine() string {
+	const fix = "Drop says a call changed nothing: end one whose error cannot tell (a timeout, a lost connection, a refusal of a request that was sent again) with Unknown, and Drop only what never left (rpc.ErrNotSent) or what your protocol proves had no effect"
+	switch {
+	case e.blamed == 0:
+		return ""
+	case e.blame != "":
+		return fmt.Sprintf("\n  had the dropped %s taken effect, the history would be linearizable, so the failure may be the recording's: %s", e.blame, fix)
+	}
+	return fmt.Sprintf("\n  had its %d dropped operations taken effect, the history would be linearizable (no one of them alone makes it so), so the failure may be the recording's: %s", e.blamed, fix)
 }
 
 // unknownAdvice names, for a check that did not finish, the operations of
@@ -155,6 +173,7 @@ const (
 // failure is one part's explanation.
 type failure[I, O any] struct {
 	part   string
+	index  int // of the part, among the check's
 	n      int
 	order  []*record[I, O] // the longest order found
 	state  string
@@ -172,8 +191,9 @@ type failure[I, O any] struct {
 // (partials: for each part, orders as indices into its operations) and
 // what cut each part's search (cut; nil when none was): for each part
 // that fails, the longest, and what cannot follow it; then the parts
-// that went unchecked.
-func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) {
+// that went unchecked. It returns the index of the part whose failure the
+// first line names, or -1 when it names none.
+func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) (first int) {
 	var fails []failure[I, O]
 	var stepCut, timeCut []string
 	for p, pt := range parts {
@@ -197,7 +217,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			}
 			continue
 		}
-		f := failure[I, O]{part: pt.name, n: len(pt.ops), onePart: len(parts) == 1}
+		f := failure[I, O]{part: pt.name, index: p, n: len(pt.ops), onePart: len(parts) == 1}
 		in := make([]bool, len(pt.ops))
 		state := m.Init()
 		states := []S{state}
@@ -243,12 +263,12 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			}
 			e.cut = append(e.cut, fmt.Sprintf("%s %s (MaxSteps)", what, plural.Count(e.maxSteps, "step")))
 		}
-		return
+		return -1
 	}
 	if len(fails) == 0 {
 		// Porcupine found no failing part: it cannot say which.
 		e.first = "the check found no order, and no part that fails"
-		return
+		return -1
 	}
 	slices.SortStableFunc(fails, func(a, b failure[I, O]) int { return cmp.Compare(a.stuck.call, b.stuck.call) })
 	f := fails[0]
@@ -330,6 +350,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			"(if it is a read, Step's refusal did no harm: a read whose outcome is unknown tells nothing, and Drop records it so)",
 			f.judged.client, m.describe(f.judged), span(f.judged), f.judgedIn)
 	}
+	return fails[0].index
 }
 
 // judgedUnknown finds an operation of ops whose outcome is unknown that

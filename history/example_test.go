@@ -3,6 +3,7 @@ package history_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/moonpool-go/moonpool/history"
@@ -99,6 +100,31 @@ func ExampleCall_Unknown() {
 // output to judge by: StepUnknown says what it does if it took effect,
 // from its input alone. Without it, Step would get the zero output (OK
 // false), take the swap as one that failed, and find this history, in
+
+// A write dropped on an error that did not prove it changed nothing (a
+// refusal of a request sent again, say) may have taken effect after all,
+// and a read of its value then fails the check. The error's last line
+// names the dropped operation that explains the failure.
+func ExampleCall_Drop() {
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	h := history.New[Op, Result](c.Now)
+
+	w := h.Call(0, Op{Write: true, Value: 7})
+	c.Advance(time.Second)
+	w.Drop() // wrongly: the write was applied before its reply was lost
+	r := h.Call(1, Op{})
+	c.Advance(time.Second)
+	r.Return(Result{Value: 7})
+
+	err := history.Check(h, register)
+	lines := strings.Split(err.Error(), "\n")
+	fmt.Println(lines[0])
+	fmt.Println(lines[len(lines)-1])
+	// Output:
+	// the history of 1 operation by 1 client (and 1 dropped, left out as having changed nothing, which the last line doubts) is not linearizable: no order of the operations before it can take client 1's read() -> 7 (1.000s-2.000s)
+	//   had the dropped client 0's write(7) (called at 0.000s, dropped at 1.000s) taken effect, the history would be linearizable, so the failure may be the recording's: Drop says a call changed nothing: end one whose error cannot tell (a timeout, a lost connection, a refusal of a request that was sent again) with Unknown, and Drop only what never left (rpc.ErrNotSent) or what your protocol proves had no effect
+}
+
 // which a read saw the swap land, not linearizable.
 func ExampleModel_StepUnknown() {
 	type cas struct {

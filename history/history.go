@@ -166,10 +166,13 @@ func (c Call[I, O]) Unknown() {
 }
 
 // Drop leaves the operation out of the history: it did not happen (a
-// request refused, or never sent), or it changed nothing, as a read that
-// failed.
+// request that never left, as rpc.ErrNotSent says), or it changed
+// nothing, as a read that failed. A refusal proves nothing of an earlier
+// copy of a request sent again: record such a call as Unknown. A check
+// that fails names a dropped operation whose taking effect would explain
+// the failure.
 func (c Call[I, O]) Drop() {
-	c.end(dropped, "Drop", func(*record[I, O]) {})
+	c.end(dropped, "Drop", func(r *record[I, O]) { r.retAt = int64(c.h.now().Sub(c.h.start)) })
 }
 
 // check panics if c is the zero Call.

@@ -39,15 +39,18 @@ type genOp struct {
 	result  Result
 	unknown bool // a write recorded as Unknown, which may never take effect
 	lands   bool // whether an unknown write took effect
-	drop    bool // a read that failed, dropped
+	drop    bool // a read that failed, dropped; with misdrop, a write that took effect
 	call    history.Call[Op, Result]
 }
 
 // drawRun draws operations on a correct register, each taking effect at
 // an instant between its call and its return, and records them into a
 // new history on a clock that follows the run. Every value written is
-// unique. It returns the history and the run's end.
-func drawRun(t *rapid.T) (*history.History[Op, Result], *clock, time.Duration, []*genOp) {
+// unique. With misdrop, some writes that take effect are recorded as
+// dropped, the mistake of a client that drops a call on an error that
+// does not prove it changed nothing. It returns the history and the run's
+// end.
+func drawRun(t *rapid.T, misdrop bool) (*history.History[Op, Result], *clock, time.Duration, []*genOp) {
 	c := &clock{now: epoch}
 	h := history.New[Op, Result](c.Now)
 	n := rapid.IntRange(0, 30).Draw(t, "ops")
@@ -59,6 +62,7 @@ func drawRun(t *rapid.T) (*history.History[Op, Result], *clock, time.Duration, [
 			g.op = Op{Write: true, Value: i + 1}
 			g.unknown = rapid.IntRange(0, 4).Draw(t, "unknown") == 0
 			g.lands = g.unknown && rapid.Bool().Draw(t, "lands")
+			g.drop = misdrop && !g.unknown && rapid.IntRange(0, 3).Draw(t, "misdrop") == 0
 		} else {
 			g.drop = rapid.IntRange(0, 4).Draw(t, "drop") == 0
 		}
@@ -114,7 +118,7 @@ func sortEvents(events []event) {
 // always passes.
 func TestCorrectRegisterIsLinearizable(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h, _, _, _ := drawRun(t)
+		h, _, _, _ := drawRun(t, false)
 		require.NoError(t, history.Check(h, register))
 	})
 }
@@ -124,7 +128,7 @@ func TestCorrectRegisterIsLinearizable(t *testing.T) {
 // names that read, its client and its times, and At its call.
 func TestStaleReadIsNamed(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h, c, end, ops := drawRun(t)
+		h, c, end, ops := drawRun(t, false)
 		// A value some returned write wrote, or the initial 0.
 		stale := 0
 		var known []int

@@ -36,7 +36,7 @@ func overwriteThenRead(h *history.History[Op, Result], c *clock, v, seen int, d 
 // same verdict with the unknown writes no read saw left out as without.
 func TestLeavingOutUnreadWritesKeepsTheVerdict(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h, c, end, ops := drawRun(t)
+		h, c, end, ops := drawRun(t, false)
 		if rapid.Bool().Draw(t, "stale") {
 			var known []int
 			for _, g := range ops {
