@@ -546,6 +546,12 @@ func envFlags(v string) ([]string, error) {
 		}
 		name, value, hasValue := strings.Cut(name, "=")
 		f := fs.Lookup(name)
+		if f == nil && flag.CommandLine.Lookup(name) != nil {
+			// The test's own flag, or go test's: the variable cannot
+			// carry it, as the flag package read those before any test.
+			return nil, fmt.Errorf("simtest: $%s is %q, and -%s is a flag of the test binary, not of this package, which reads the variable once the binary's flags are read; %s; give -%s on go test's command line instead (an editor's test flags setting, such as VS Code's go.testFlags), and take it out of $%s",
+				flagsEnv, v, name, want, name, flagsEnv)
+		}
 		if f == nil {
 			return nil, fmt.Errorf("simtest: $%s is %q, and -%s is not one of this package's flags; %s; fix it or unset it", flagsEnv, v, name, want)
 		}

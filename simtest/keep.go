@@ -422,7 +422,7 @@ func (r *runner) keep(o *seedOutcome, replay string) string {
 	case err != nil:
 		return err.Error()
 	case wrote:
-		return fmt.Sprintf("simtest: kept seed %d in %s: every run of the test runs it first; commit it for others to run, or list testdata/simtest/ in .gitignore, and delete it once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
+		return fmt.Sprintf("simtest: kept seed %d in %s: every run of the test runs it first; commit it for others to run, or list **/testdata/simtest/ in .gitignore, and delete it once the bug is fixed (-simkeep=false keeps none)", o.res.Seed, path)
 	case r.cfg.replaySet:
 		return fmt.Sprintf("simtest: seed %d is kept already, in %s", o.res.Seed, path)
 	}

@@ -105,7 +105,7 @@ func TestFailingSeedIsKeptAndRunFirst(t *testing.T) {
 	assert.Contains(t, first, fmt.Sprintf("seed=%d trace=%016x FAIL", seeds[0], trace), "the kept trace is the failing run's")
 	kept := filepath.Join(keepPath("TestFailingSeedIsKeptAndRunFirst"), strconv.FormatUint(seeds[0], 10))
 	assert.Equal(t, 1, strings.Count(first, "simtest: kept seed "+strconv.FormatUint(seeds[0], 10)+" in "+kept+":"), "a kept seed says so once, with its path: %s", first)
-	assert.Contains(t, first, " in "+kept+": every run of the test runs it first; commit it for others to run, or list testdata/simtest/ in .gitignore, "+
+	assert.Contains(t, first, " in "+kept+": every run of the test runs it first; commit it for others to run, or list **/testdata/simtest/ in .gitignore, "+
 		"and delete it once the bug is fixed", "it says the file is in the source tree on purpose or not at all")
 	second := run()
 	assert.Contains(t, second, "running 1 seed kept from earlier failures first")
