@@ -154,10 +154,12 @@ type (
 		// (example.com/m/kv), for a merge's JUnit.
 		ImportPath string `json:"import_path,omitempty"`
 		BaseSeed   uint64 `json:"base_seed,omitempty"`
-		Shard      int    `json:"shard"`
-		Shards     int    `json:"shards,omitempty"`
-		Kept       int    `json:"kept_seeds,omitempty"`
-		WallNS     int64  `json:"wall_ns,omitempty"`
+		// BaseSeedStr is BaseSeed in decimal (jsonSeed.SeedStr says why).
+		BaseSeedStr string `json:"base_seed_str,omitempty"`
+		Shard       int    `json:"shard"`
+		Shards      int    `json:"shards,omitempty"`
+		Kept        int    `json:"kept_seeds,omitempty"`
+		WallNS      int64  `json:"wall_ns,omitempty"`
 		// Workers is how many seeds the Run ran at once, when more than
 		// one (-simworkers, simtest.Workers): WallNS is that of as many
 		// cores. Absent, one.

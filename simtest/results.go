@@ -149,7 +149,11 @@ const (
 // jsonSeed is one line of the results file. Its fields are a stable
 // format: add to them, never rename.
 type jsonSeed struct {
-	Seed         uint64 `json:"seed"`
+	Seed uint64 `json:"seed"`
+	// SeedStr is Seed in decimal, for readers that take a JSON number
+	// as a float64 (jq before 1.7, JavaScript), which rounds a seed
+	// above 2^53 to another seed.
+	SeedStr      string `json:"seed_str"`
 	Trace        string `json:"trace"`
 	Outcome      string `json:"outcome"`
 	SimNS        int64  `json:"sim_ns"`
@@ -183,7 +187,7 @@ type jsonSeed struct {
 
 // MarshalJSON writes r as a line of the results file does.
 func (r SeedResult) MarshalJSON() ([]byte, error) {
-	return json.Marshal(jsonSeed{Seed: r.Seed, Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
+	return json.Marshal(jsonSeed{Seed: r.Seed, SeedStr: strconv.FormatUint(r.Seed, 10), Trace: fmt.Sprintf("%016x", r.Trace), Outcome: r.Outcome,
 		SimNS: int64(r.SimTime), Sim: r.SimTime.String(), Steps: r.Steps, Events: r.Events, FirstFailure: r.FirstFailure,
 		FailedAt: r.FailedAt, FailureShape: r.FailureShape, Place: r.Place, Replay: r.Replay, ReplayCheck: r.ReplayCheck, Recipe: r.Recipe, Kept: r.Kept, KeptMoved: r.KeptMoved, Alone: r.Alone.toJSON(0), Faults: r.Faults,
 		Conns: hostsToJSON(r.Conns)})
@@ -835,7 +839,7 @@ func (r *runner) summaryRecord() jsonReport {
 		rep.Package, rep.ImportPath = packageDir(), importPath()
 	}
 	// As -simbase gave it: the shards of one test given one agree.
-	rep.BaseSeed = r.given
+	rep.BaseSeed, rep.BaseSeedStr = r.given, strconv.FormatUint(r.given, 10)
 	rep.Shard, rep.Shards = r.cfg.shard, max(r.cfg.shards, 1)
 	rep.Kept = len(r.kept)
 	if !r.rep.zeroWall {

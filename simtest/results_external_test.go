@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -407,10 +408,12 @@ func TestJSONReportCarriesTheFailingSeeds(t *testing.T) {
 		FormatVersion int    `json:"format_version"`
 		Package       string `json:"package"`
 		BaseSeed      uint64 `json:"base_seed"`
+		BaseSeedStr   string `json:"base_seed_str"`
 		Shard         *int   `json:"shard"`
 		Failed        int    `json:"failed"`
 		FailingSeeds  []struct {
 			Seed         uint64 `json:"seed"`
+			SeedStr      string `json:"seed_str"`
 			Outcome      string `json:"outcome"`
 			FirstFailure string `json:"first_failure"`
 			Replay       string `json:"replay"`
@@ -420,11 +423,14 @@ func TestJSONReportCarriesTheFailingSeeds(t *testing.T) {
 	assert.Equal(t, 3, rep.FormatVersion)
 	assert.Equal(t, "./simtest", rep.Package)
 	assert.Equal(t, uint64(1), rep.BaseSeed)
+	assert.Equal(t, "1", rep.BaseSeedStr)
 	require.NotNil(t, rep.Shard)
 	assert.Equal(t, 2, rep.Failed)
 	require.Len(t, rep.FailingSeeds, 2)
 	for _, f := range rep.FailingSeeds {
 		assert.Equal(t, "fail", f.Outcome)
+		assert.Equal(t, strconv.FormatUint(f.Seed, 10), f.SeedStr, "the seed in decimal, for readers that take JSON numbers as float64")
+		assert.Greater(t, f.Seed, uint64(1)<<53, "a seed a float64 rounds")
 		assert.Contains(t, f.FirstFailure, "the planted bug fired")
 		assert.True(t, strings.HasPrefix(f.Replay, fmt.Sprintf("go test -run '^TestJSONFailing$' ./simtest -simseed=%d", f.Seed)), f.Replay)
 	}
