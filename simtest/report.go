@@ -821,10 +821,11 @@ const escapes = "something escapes the simulation (a map iteration, a raw gorout
 
 // escapesUnseen is what a report says of a seed whose two runs took the
 // same steps and ended differently.
-const escapesUnseen = "what decided it escapes the simulation without changing its steps (state shared between seeds, " +
+const escapesUnseen = "what decided it escapes the simulation without changing its steps (a map's order in code that takes no step, " +
+	"such as a check that ranges over a map and reports each entry; state shared between seeds, " +
 	"or kept from the first run to the second: a package variable, math/rand's global source, a file outside the seed's simulated disks; " +
-	"or the wall clock?). Keep such state in values the body makes, draw from p.Random, keep files on the seed's disks (s.Storage) " +
-	"or in s.TempDir, read time from p.Time; simvet's globalstate, globalrand, osnet and wallclock rules find these before running"
+	"or the wall clock?). Range over sorted keys, keep such state in values the body makes, draw from p.Random, keep files on the seed's disks (s.Storage) " +
+	"or in s.TempDir, read time from p.Time; simvet's maporder, globalstate, globalrand, osnet and wallclock rules find these before running"
 
 // divergedHead heads what a report says of a seed whose two runs
 // differed (seedOutcome.diverge).

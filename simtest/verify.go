@@ -359,6 +359,14 @@ func replayVerdict(o *seedOutcome, took time.Duration, out string, err error, te
 		"those of the tests before this one too; or, for state that an earlier seed of this test left, the test's own seeds (%s). "+
 		"simvet's globalstate and osnet rules find such state before running (docs/debugging.md)",
 		rp.packageLine(simseedArg(seed)), seed, rp.line(test, ""))
+	if got == trace && ended == here && i > 0 && o.workers <= 1 && o.again == 0 {
+		// The seed and its first failure replay: what differs is
+		// what the trace leaves out, most often a map's order.
+		return head + "\n" + fmt.Sprintf("the replay line replays the seed and its first failure, not the errors after it. What decides those escapes the trace: "+
+			"most often a map's order in the code that builds them (a check that ranges over a map and reports each entry; simvet's maporder rule finds it), "+
+			"or state from outside the seed. Run the line with -simcheck (%s): if its two runs end alike, the rest depends on %s",
+			rp.line(test, simseedArg(seed)+" -simcheck"), outside)
+	}
 	if n := o.workers; n > 1 {
 		// Beside other seeds is where such state most often comes from:
 		// said first, with the lines that run the seeds as the Run did.

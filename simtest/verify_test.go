@@ -412,7 +412,9 @@ func TestReplayVerdictComparesTheFailure(t *testing.T) {
 		return &seedOutcome{res: sim.Result{Seed: 42, Trace: 0xabc}, s: &S{failed: true, errs: []string{"0s driver: x_test.go:9: lost writes", second}}}
 	}
 	later := replayVerdict(two("0s driver: x_test.go:9: lost key a"), 0, endedLine(two("0s driver: x_test.go:9: lost key b")), nil, "TestX")
-	head, _, _ = strings.Cut(later, "\nthe replay line does not replay this failure")
+	head, rest, _ = strings.Cut(later, "\nthe replay line replays the seed and its first failure, not the errors after it.")
+	assert.Contains(t, rest, "a map's order in the code that builds them", "where a later error differs, the advice names a map's order first")
+	assert.Contains(t, rest, "-simseed=42 -simcheck")
 	assert.Equal(t, "replay differs: a fresh process ran seed 42 to the same trace and first failure, and then the first error is the same in both, the second is not\n"+
 		"  this process:  0s driver: x_test.go:9: lost key a\n"+
 		"  fresh process: 0s driver: x_test.go:9: lost key b", head)
