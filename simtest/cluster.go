@@ -151,6 +151,10 @@ type proc struct {
 	ready         bool
 	notReadyWhy   string
 	notReadySince time.Duration
+	// bootedAt is when it last booted: WaitReady does not take a
+	// process booted at this instant for ready, as its Run may not yet
+	// have run to say it is not.
+	bootedAt time.Duration
 	// calls are the tasks of Cluster.Do running in it, whose contexts a
 	// graceful stop ends and which it waits for within its grace, once
 	// the process's Run has returned (runReturned).
@@ -435,7 +439,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 		p.back.Close()
 		p.back = nil
 	}
-	p.ready, p.notReadyWhy = true, ""
+	p.ready, p.notReadyWhy, p.bootedAt = true, "", s.w.Now()
 	p.calls, p.runReturned = nil, false // an earlier instance's, ended with its group
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)

@@ -185,3 +185,35 @@ func ExampleInstanceOf() {
 	// n-0 4
 	// n-1 1
 }
+
+// A rolling restart that waits, before each step, until every replica is
+// up and ready: a replica that catches up after its boot holds itself not
+// ready, and the next is not taken down until it is done.
+func ExampleCluster_WaitReady() {
+	simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "kv", Count: 3, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				if p.Cluster.Boot() != providers.FirstBoot {
+					providers.SetNotReady(p.Cluster, "catching up")
+					if err := p.Time.Sleep(ctx, 2*time.Second); err != nil {
+						return nil
+					}
+					providers.SetReady(p.Cluster)
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		start := s.Now()
+		for _, name := range c.Group("kv") {
+			if err := c.WaitReady(s.Context()); err != nil {
+				return
+			}
+			fmt.Printf("%v: reboot %s\n", s.Now().Sub(start).Round(time.Second), name)
+			c.Reboot(name, simtest.Graceful, simtest.DownFor(time.Second))
+		}
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// 0s: reboot kv-0
+	// 3s: reboot kv-1
+	// 6s: reboot kv-2
+}

@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"context"
 	"fmt"
 	"time"
 )
@@ -105,4 +106,42 @@ func (c *Cluster) groupNotReady(spec *Processes) int {
 		n++
 	}
 	return n
+}
+
+// readyPoll is how often WaitReady looks again, in simulated time.
+const readyPoll = 10 * time.Millisecond
+
+// WaitReady waits until every named process, or every process of the
+// cluster when none is named, is up and ready at once ([Cluster.Ready]),
+// or ctx ends, whose error it then returns. It looks every 10ms of
+// simulated time, and takes a process that booted at the instant it looks
+// for not yet ready: a boot starts ready, and its Run has not yet had its
+// turn to say otherwise ([providers.SetNotReady] at the start of Run). A step of a rolling upgrade or restart waits here
+// before it takes the next process down, as a rollout that keeps at most
+// one process unavailable waits on readiness: [Cluster.Reboot] waits only
+// for its own process, so a reboot while attrition has another down
+// takes two down at once. A process taken down by [Cluster.Stop] is
+// waited for until its [Cluster.Start].
+func (c *Cluster) WaitReady(ctx context.Context, names ...string) error {
+	procs := c.procs
+	if len(names) > 0 {
+		procs = make([]*proc, len(names))
+		for i, name := range names {
+			procs[i] = c.get(name)
+		}
+	}
+	for {
+		up, now := 0, c.s.w.Now()
+		for _, p := range procs {
+			if !p.down && !p.leaving && p.ready && p.bootedAt < now {
+				up++
+			}
+		}
+		if up == len(procs) {
+			return nil
+		}
+		if err := c.s.p.Time.Sleep(ctx, readyPoll); err != nil {
+			return err
+		}
+	}
 }

@@ -145,3 +145,66 @@ func TestUnitAttritionCountsAUnitWithAProcessNotReadyAsDown(t *testing.T) {
 	}, simtest.Chaos(cfg), simtest.Seeds(10))
 	assert.Zero(t, res.Failed, res.Report)
 }
+
+// TestWaitReadyKeepsARollingRestartWithinOneDown checks that a rolling
+// restart that waits for the whole group to be ready before each reboot
+// never has two replicas down or not ready at once, while attrition takes
+// one down now and then, and that the same restart without the wait does.
+func TestWaitReadyKeepsARollingRestartWithinOneDown(t *testing.T) {
+	run := func(wait bool) simtest.Result {
+		cfg := chaos.Off()
+		cfg.Attrition = chaos.DefaultAttrition() // MaxDead 1
+		return simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "replica", Count: 3, New: func() simtest.Process { return catchingUp(5 * time.Second) }})
+			s.Invariant("at most one replica is down or not ready", func() error {
+				n := 0
+				for _, p := range c.Peers() {
+					if ready, _ := c.Ready(p.Name); !ready {
+						n++
+					}
+				}
+				if n > 1 {
+					return fmt.Errorf("%d replicas are down or not ready", n)
+				}
+				return nil
+			})
+			c.Inject(simtest.Injector{Name: "rolling restart", Hold: true, Run: func(ctx context.Context, f *simtest.Faults) error {
+				for round := 0; round < 4; round++ {
+					for _, name := range f.Cluster().Group("replica") {
+						if wait {
+							if err := f.Cluster().WaitReady(ctx); err != nil {
+								return nil
+							}
+						}
+						f.Cluster().Reboot(name, simtest.Graceful, simtest.DownFor(time.Second))
+					}
+				}
+				return nil
+			}})
+			c.Run(simtest.Phases{Chaos: 2 * time.Minute, Settle: 10 * time.Second})
+		}, simtest.Chaos(cfg), simtest.Seeds(20), simtest.KeepGoing())
+	}
+	res := run(true)
+	assert.Zero(t, res.Failed, res.Report)
+	res = run(false)
+	assert.NotZero(t, res.Failed, "without the wait, a reboot while another replica catches up takes two down: %s", res.Report)
+}
+
+func TestWaitReadyEndsWithItsContext(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error { return providers.Wait(ctx, p.Task) })
+		}})
+		assert.NoError(s, c.WaitReady(s.Context()), "all up and ready")
+		c.Stop("p-1", simtest.Graceful)
+		ctx, cancel := s.Providers().Time.WithTimeout(s.Context(), time.Second)
+		defer cancel()
+		start := s.Now()
+		assert.ErrorIs(s, c.WaitReady(ctx, "p-0", "p-1"), context.DeadlineExceeded, "p-1 is stopped until its Start")
+		assert.Equal(s, time.Second, s.Now().Sub(start))
+		assert.NoError(s, c.WaitReady(s.Context(), "p-0"), "p-0 alone is up")
+		c.Start("p-1")
+		assert.NoError(s, c.WaitReady(s.Context()))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	assert.Zero(t, res.Failed, res.Report)
+}
