@@ -546,6 +546,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				w.abandon()
 				return w.blockedTooLong(&tally, now, limit)
 			}
+			away := idle // what the report tells: since the task's last step
 			if !overAt.IsZero() {
 				// The grace counts from the request to stop, not from
 				// the last step before it.
@@ -570,7 +571,7 @@ func (w *World) RunGuarded(root func(ctx context.Context, p providers.Providers)
 				return r
 			}
 			if !overAt.IsZero() {
-				return w.overdue(w.escaped(idle))
+				return w.overdue(w.escaped(away))
 			}
 			return w.escaped(idle)
 		}

@@ -213,15 +213,20 @@ func (w *World) overdue(r Result) Result {
 	if f == nil {
 		return r
 	}
-	how := "it was to stop between two steps, but " + taskWords(f.Task) + " did not come back to the scheduler"
 	if w.stillFor.Load() > 0 {
+		how := "it was to stop between two steps, but " + taskWords(f.Task) + " did not come back to the scheduler"
 		notes := ""
 		if words := w.stillWords.Load(); words != nil {
 			notes = *words
 		}
 		f.Msg = w.stillMsg(r.SimTime, how, notes, "What the watchdog saw: "+f.Msg)
 	} else {
-		f.Msg = w.overtimeMsg(time.Since(w.wallStart), r.SimTime, r.Steps, r.Events, how, "", "What the watchdog saw: "+f.Msg)
+		// Not a seed that loops in simulated time: its task never
+		// came back, and where it is is the finding.
+		f.Msg = fmt.Sprintf("the seed ran for %v of wall time (%v of simulated time, %d steps and %d events) and was to stop before go test's -timeout, "+
+			"which would end the test binary with no report, but %s did not come back to the scheduler to stop: %s. "+
+			"A task that does not come back is blocked outside the simulation or computes without a step, not looping in simulated time: its stack is where",
+			time.Since(w.wallStart).Round(time.Millisecond), r.SimTime, r.Steps, r.Events, taskWords(f.Task), f.Msg)
 	}
 	f.Kind = Overtime
 	return r
