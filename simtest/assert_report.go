@@ -18,8 +18,11 @@ import (
 // that says how to read its counts. TRUE and FALSE count the calls whose
 // condition held and did not: a Sometimes false is a miss, not a failure,
 // so the columns are not named for passes and failures (the JSON
-// report's passes and failures are the same counts).
-func assertionTable(rows []tally.Row, note string, stale []string) string {
+// report's passes and failures are the same counts). A Run cut short
+// (cut: stopped at a failing seed, or before go test's -timeout) did not
+// run its other seeds, so what the seeds that ran did not reach is no gap
+// yet, and the heading says so.
+func assertionTable(rows []tally.Row, note string, stale []string, cut bool) string {
 	if len(rows) == 0 {
 		return ""
 	}
@@ -33,7 +36,12 @@ func assertionTable(rows []tally.Row, note string, stale []string) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural.Count(gaps, "gap"))
+	if cut && gaps > 0 {
+		fmt.Fprintf(&b, "  assertions: %d, %d failed, %d not reached or never true in the seeds that ran (the Run stopped before its other seeds, so none is judged a gap; -simall runs every seed)",
+			len(rows), failed, gaps)
+	} else {
+		fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural.Count(gaps, "gap"))
+	}
 	if len(stale) > 0 {
 		// Their unreached assertions were not read: a count of none
 		// there would read as all covered.

@@ -629,7 +629,8 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	mergeChecks(&rep, files)
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
-	rep.assertions = withUnentered(assertionTable(rows, invariantNote(rows, invariants.isInvariant), nil), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
+	cut := slices.ContainsFunc(files, func(f *shardFile) bool { return f.sum.CutShort })
+	rep.assertions = withUnentered(assertionTable(rows, invariantNote(rows, invariants.isInvariant), nil, cut), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 	t.Planned = plannedOf(files, rep.seeds)
 	rep.planned = t.Planned
@@ -637,11 +638,10 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	var gaps, allowed, other []tally.Row
 	// A shard cut short at a failure did not run its other seeds: as its
 	// Run did, the merge reports no gaps then.
-	allow, cut := true, false
+	allow := true
 	var allowedMsgs []string
 	for _, f := range files {
 		allow = allow && f.sum.AllowGaps
-		cut = cut || f.sum.CutShort
 		allowedMsgs = append(allowedMsgs, f.sum.AllowedGaps...)
 	}
 	for _, r := range rows {
