@@ -52,7 +52,8 @@ type Cluster struct {
 	allGone exitedWhen
 	// noChaos is set when the chaos phase of every Cluster.Run lasted no time,
 	// although Phases.Chaos did not say so: every workload's Run, and
-	// every injector that holds the phase, returned as it began.
+	// every injector that holds the phase, returned as it began, and no
+	// fault came at that instant (a buggify site that fired).
 	noChaos bool
 	// finishing, while Run waits in quiet for workloads still going, is
 	// what it waits for.

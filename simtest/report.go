@@ -1100,9 +1100,10 @@ func (r *report) injectsNothing() bool {
 }
 
 // noChaosError is the test's failure when the chaos phase of Cluster.Run
-// lasted no time in every seed that reached it, under a chaos that
-// injects faults: a workload whose Run has nothing to drive returns at
-// once, which ends the phase, and every seed then passes untouched by it.
+// lasted no time, and met no fault, in every seed that reached it, under
+// a chaos that injects faults: a workload whose Run has nothing to drive
+// returns at once, which ends the phase, and every seed then passes
+// untouched by it.
 func (r *report) noChaosError() string {
 	if r.fromFiles || r.chaosSeeds == 0 || r.noChaos < r.chaosSeeds || r.injectsNothing() {
 		return ""

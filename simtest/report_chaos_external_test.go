@@ -1052,3 +1052,26 @@ func TestAChaosPhaseOfNoTimeBesideOneThatLastedPasses(t *testing.T) {
 	assert.Positive(t, failed.Failed)
 	assert.NotContains(t, failed.Report, "lasted no time")
 }
+
+// firesAtOnce is a workload whose Run reaches a buggify site of the code
+// under test and returns, all at the chaos phase's first instant.
+type firesAtOnce struct{ nothingToDrive }
+
+func (firesAtOnce) Run(ctx context.Context, _ providers.Providers) error {
+	_ = chaos.BuggifyWithProb(ctx, 1) // a spurious error the code must survive
+	return nil
+}
+
+// A chaos phase of no time in which a buggify site fired met chaos: the
+// test does not fail saying that no fault came.
+func TestAChaosPhaseOfNoTimeInWhichBuggifyFiredPasses(t *testing.T) {
+	cfg := chaos.Defaults()
+	cfg.Buggify.ActivationProb = 1
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+		c.Run(simtest.Phases{Chaos: time.Minute}, firesAtOnce{})
+	}, simtest.Seeds(3), simtest.Chaos(cfg))
+	assert.True(t, res.OK(), res.Report)
+	assert.NotContains(t, res.Report, "lasted no time")
+	assert.Contains(t, res.Report, "buggify sites fired 3 times")
+}

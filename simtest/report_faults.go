@@ -446,6 +446,18 @@ func (c *faultCounts) calm() bool { return c.none() && c[diskNoSpace] == 0 }
 // under test fired.
 func (c *faultCounts) quiet() bool { return c.calm() && c[buggifyFired] == 0 }
 
+// since reports whether a fault was counted, a write refused for lack of
+// space or a buggify site fired after then, c's counts at an earlier
+// time: what quiet looks at.
+func (c *faultCounts) since(then *faultCounts) bool {
+	for f, n := range c {
+		if n != then[f] && (fault(f).kind().counted() || fault(f) == diskNoSpace || fault(f) == buggifyFired) {
+			return true
+		}
+	}
+	return false
+}
+
 // kinds names the faults counted and the effects told of, for the
 // results file; with no fault, it is empty and not nil, which is how a
 // merge tells a file that counts none from a file written before the

@@ -82,7 +82,10 @@ const (
 // phase. An error from any phase fails the seed, naming the workload and
 // the phase, at the line of the workload's method that returned it. A
 // workload whose Run never returns fails the seed when Phases.Finish has
-// passed after the faults healed, naming it.
+// passed after the faults healed, naming it. A run phase that ends as it
+// begins, every Run returning at once, meets no chaos: when it does so
+// with no fault in every seed, under a chaos that injects faults, the
+// test fails though its seeds pass, and says how to hold the phase open.
 func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	s := c.s
 	s.Helper()
@@ -164,6 +167,7 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	first := !c.chaosRan
 	c.chaosRan = true
 	chaosAt := s.w.Now()
+	faultsAt := s.obs.faults
 	var attrition providers.Handle
 	var reboots []providers.Handle
 	var outages providers.Handle
@@ -221,8 +225,10 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	// A seed met no chaos only if every Run's phase lasted no time: a
 	// body that calls Run twice may load with nothing to drive first.
 	// An injector's script may do its work at the phase's first instant:
-	// a Run with one is left alone.
-	c.noChaos = (first || c.noChaos) && phase.early && phase.ended == chaosAt && len(held) > 0 && len(c.injectors) == 0
+	// a Run with one is left alone. So may the code under test meet a
+	// fault there, a buggify site that fires.
+	c.noChaos = (first || c.noChaos) && phase.early && phase.ended == chaosAt && len(held) > 0 && len(c.injectors) == 0 &&
+		!s.obs.faults.since(&faultsAt)
 	cancel()
 	run.end() // the workloads' ChaosContext
 	c.allGone = c.allExited(chaosAt)
