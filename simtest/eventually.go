@@ -39,8 +39,9 @@ type liveness struct {
 // invariant's does, until it first returns nil; the property then holds
 // for the seed. If the window closes first, the seed fails with the
 // property's name, the window, how long after the faults stopped check
-// was still failing, and the last error it returned. A check that panics
-// fails the seed at once.
+// was still failing, and the last error it returned other than
+// [SkipCheck], which a check that cannot judge the state returns. A
+// check that panics fails the seed at once.
 //
 // The seed does not end before its windows close: when the body returns,
 // the driver waits, in simulated time, until every open window has closed

@@ -71,7 +71,8 @@ func (inv *invariant) falseSpan() string {
 // every step: each time a task parks or ends, and after each event
 // callback. It reports through an Always assertion with name as its
 // message: a non-nil error fails the seed, which goes on to its end, and
-// the assertion table counts every check. An invariant that stays false
+// the assertion table counts every check; but [SkipCheck], returned when
+// the check cannot judge the state at this step, counts as neither. An invariant that stays false
 // is one failure, false at every check until it holds again: the seed's
 // report says how many checks found it false and from when to when, and
 // the table's FALSE for it counts those checks.
