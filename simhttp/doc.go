@@ -56,7 +56,12 @@
 //     when ctx is the context of Serve's task, as above, it ends then,
 //     while the requests in flight drain as net/http's do.
 //   - A body the handler leaves unread: up to 256 KiB is read and dropped
-//     to keep the connection, past that the connection is closed. As
+//     to keep the connection, past that the connection is closed. After
+//     an http.MaxBytesReader passed its limit the connection is closed
+//     as net/http's server closes it, when the handler set r.Body to the
+//     reader; one read where the request does not hold it goes unseen
+//     (net/http's reader tells only net/http's server), and its body is
+//     read and dropped as an unread one. As
 //     net/http's, a connection closed with a request partly unread (that
 //     body, or a header past MaxHeaderBytes) is shut for writing first
 //     and closed 500 ms later on the Providers' clock, so that a client
