@@ -33,7 +33,7 @@ func TestSoleCopyProcessesAreNeverWiped(t *testing.T) {
 		if sole {
 			assert.Zero(t, boots[providers.AfterWipe], "a sole copy is never wiped")
 			assert.Positive(t, boots[providers.AfterCrash], "its wipes became crashes")
-			assert.Contains(t, res.Report, "; random wipes: none could strike, as every process is SoleCopy (a wipe drawn for one is a crash), Protected or only paused;", "the summary does not announce wipes")
+			assert.Contains(t, res.Report, "; random wipes: none could strike, as every process is SoleCopy or shares its machine (a wipe drawn for one is a crash), Protected or only paused;", "the summary does not announce wipes")
 		} else {
 			assert.Positive(t, boots[providers.AfterWipe], "without SoleCopy the drawn wipes happen")
 			assert.Contains(t, res.Report, "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md);")
@@ -129,4 +129,38 @@ func TestGroupListsAGroupsProcesses(t *testing.T) {
 		assert.Equal(s, "kvc-0", clients[0])
 		assert.Nil(s, c.Group("kv"), "a name that is no group's")
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(5))
+}
+
+// A process that shares its machine with another is never wiped by
+// attrition by process, as the machine's disk is theirs together: a
+// cluster of such processes has no wipe that could strike, and its
+// summary says so. An outage of the machine wipes them all, and can.
+func TestProcessesThatShareAMachineAreNeverWipedAlone(t *testing.T) {
+	for _, outages := range []bool{false, true} {
+		cfg := chaos.Off()
+		cfg.Attrition = chaos.DefaultAttrition()
+		cfg.Attrition.Graceful, cfg.Attrition.Crash, cfg.Attrition.PowerLoss, cfg.Attrition.Wipe = 0, 0, 0, 1 // wipes only
+		if outages {
+			cfg.Attrition.Outages = chaos.Outages{Unit: chaos.Machine, Interval: chaos.Range{Min: 5 * time.Second, Max: 10 * time.Second}, DownFor: chaos.Range{Min: time.Second, Max: 2 * time.Second}}
+		}
+		boots := map[providers.Boot]int{}
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "store", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2}, New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					boots[p.Cluster.Boot()]++
+					return p.Time.Sleep(ctx, 24*time.Hour)
+				})
+			}})
+			c.Run(simtest.Phases{Chaos: time.Minute})
+		}, simtest.Chaos(cfg), simtest.Seeds(3))
+		require.True(t, res.OK(), res.Report)
+		if !outages {
+			assert.Zero(t, boots[providers.AfterWipe], "a process that shares its machine is never wiped alone")
+			assert.Positive(t, boots[providers.AfterCrash], "its wipes became crashes")
+			assert.Contains(t, res.Report, "; random wipes: none could strike, as every process is SoleCopy or shares its machine (a wipe drawn for one is a crash), Protected or only paused;", "the summary does not announce wipes")
+		} else {
+			assert.Positive(t, boots[providers.AfterWipe], "an outage wipes the machine")
+			assert.Contains(t, res.Report, "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md);")
+		}
+	}
 }

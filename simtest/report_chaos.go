@@ -75,7 +75,7 @@ func rebootLine(cfg chaos.Config, unwipeable bool) string {
 		return line + "; random wipes: off (chaos.Harsh has them)"
 	}
 	if unwipeable {
-		return line + "; random wipes: none could strike, as every process is SoleCopy (a wipe drawn for one is a crash), Protected or only paused"
+		return line + "; random wipes: none could strike, as every process is SoleCopy or shares its machine (a wipe drawn for one is a crash), Protected or only paused"
 	}
 	return line + "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md)"
 }

@@ -392,13 +392,16 @@ func (c *Cluster) unitHas(u chaos.Unit, p *proc, f func(*proc) bool) bool {
 }
 
 // wipeable counts the processes a wipe that attrition a draws can reach:
-// not Protected, not only paused (onlyPaused), and in a unit (a.Unit's)
-// that holds no SoleCopy process, as a wipe drawn for one is a crash.
+// not Protected, not only paused (onlyPaused), in a unit (a.Unit's)
+// that holds no SoleCopy process, as a wipe drawn for one is a crash,
+// and, for attrition by process with no outages, alone on its machine,
+// as a wipe drawn for a process that shares its machine is a crash too.
 func (c *Cluster) wipeable(a chaos.Attrition, paused map[*proc]bool) int {
 	n := 0
 	for _, p := range c.procs {
 		sole := c.unitHas(a.Unit, p, func(q *proc) bool { return q.spec.SoleCopy })
-		if !p.spec.Protected && !paused[p] && !sole {
+		shared := a.Unit == chaos.Process && !a.Outages.On() && c.sharesMachine(p)
+		if !p.spec.Protected && !paused[p] && !sole && !shared {
 			n++
 		}
 	}
