@@ -294,6 +294,12 @@ type (
 		// faults line of seeds that saw none tells why.
 		SeedsExitedBeforeChaos int `json:"seeds_exited_before_chaos,omitempty"`
 		SeedsExitedDuringChaos int `json:"seeds_exited_during_chaos,omitempty"`
+		// SeedsChaosPhase counts the seeds that reached the run phase of
+		// Cluster.Run, and SeedsChaosNoTime those of them whose phase
+		// lasted no time and met no fault: a merge fails a test whose
+		// every such seed did, as one Run of them all fails it.
+		SeedsChaosPhase  int `json:"seeds_chaos_phase,omitempty"`
+		SeedsChaosNoTime int `json:"seeds_chaos_no_time,omitempty"`
 		// Off lists the families of faults the chaos configuration
 		// switches off in every seed ("reboots", "network", "disks",
 		// "buggify"), which the advice under gaps names; a merge takes

@@ -55,6 +55,11 @@ type SweepTest struct {
 	// outlived a shard's Run or waits in time.Sleep, fails the merge as
 	// it failed the Run, though the seeds passed.
 	WallClock []string
+	// NoChaos is the failure of a test none of whose seeds failed, but
+	// whose every seed's chaos phase of Cluster.Run lasted no time and
+	// met no fault, counted over the shards, as one Run of them all
+	// fails it; empty otherwise.
+	NoChaos string
 
 	Seeds, Passed, Failed int
 	// Planned is how many seeds the shards set out to run, when some
@@ -109,8 +114,8 @@ func (t SweepTest) OK() bool {
 
 // Failures lists why the test fails the merge, in this order: "failing
 // seeds", "failed assertions", "coverage gaps", "missing shards", "files
-// cut off" and "shards stopped at go test's -timeout"; none when it
-// passes.
+// cut off", "shards stopped at go test's -timeout", "code that keeps the
+// wall clock" and "chaos phases of no time"; none when it passes.
 func (t SweepTest) Failures() []string {
 	var out []string
 	for _, f := range []struct {
@@ -124,6 +129,7 @@ func (t SweepTest) Failures() []string {
 		{len(t.Cut) > 0, "files cut off"},
 		{len(t.TimedOut) > 0, "shards stopped at go test's -timeout"},
 		{len(t.WallClock) > 0, "code that keeps the wall clock"},
+		{t.NoChaos != "", "chaos phases of no time"},
 	} {
 		if f.bad {
 			out = append(out, f.why)
@@ -689,6 +695,9 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 		}
 	}
 	rep.wallFail = len(t.WallClock) > 0
+	if t.Failed == 0 {
+		t.NoChaos = rep.noChaosError()
+	}
 	ran := ranSeeds(rep.seeds)
 	ran.off = offAdvice(rep.familiesOff(), ran.unit)
 	for _, end := range []struct{ why, flag, more string }{
@@ -722,6 +731,9 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	b.WriteString(cutLines(cutOff))
 	for _, e := range t.WallClock {
 		b.WriteString(e + "\n")
+	}
+	if t.NoChaos != "" {
+		b.WriteString(t.NoChaos + "\n")
 	}
 	b.WriteString(rep.summary())
 	if len(gaps) > 0 {

@@ -795,3 +795,34 @@ func TestMergeFailsOnCodeThatKeptTheWallClock(t *testing.T) {
 	assert.Equal(t, []string{"code that keeps the wall clock"}, sw.Tests[0].Failures())
 	assert.Contains(t, sw.String(), "6 seeds, 6 passed, 0 failed, but code that keeps the wall clock fails the test;")
 }
+
+// A test whose every seed's chaos phase lasted no time fails the merge of
+// its shards as it fails one Run, and the merge says why; where a shard's
+// seeds held the phase open, the merge passes, as one Run of all the
+// seeds would, though the other shard's Run failed alone.
+func TestMergeFailsOnChaosPhasesOfNoTime(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		dir := t.TempDir()
+		for i := range 2 {
+			hold := held && i == 1
+			body := func(s *simtest.S) {
+				c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: waiting})
+				c.Run(simtest.Phases{Chaos: time.Minute}, nothingToDrive{hold})
+			}
+			res := simtest.Simulate(body, simtest.Seeds(6), simtest.BaseSeed(5), simtest.Shard(i, 2), simtest.ResultsFile(dir+"/"))
+			require.Equal(t, hold, res.OK(), res.Report)
+		}
+		sw, err := simtest.MergeResults(dir)
+		require.NoError(t, err)
+		require.Len(t, sw.Tests, 1)
+		if held {
+			assert.True(t, sw.OK(), sw.String())
+			assert.Empty(t, sw.Tests[0].NoChaos)
+			continue
+		}
+		assert.False(t, sw.OK(), "every seed's phase lasted no time: %s", sw.String())
+		assert.Equal(t, []string{"chaos phases of no time"}, sw.Tests[0].Failures())
+		assert.Contains(t, sw.Tests[0].NoChaos, "simtest: the chaos phase of Cluster.Run lasted no time in every one of its 6 seeds, and the test fails: ")
+		assert.Contains(t, sw.String(), sw.Tests[0].NoChaos+"\n")
+	}
+}
