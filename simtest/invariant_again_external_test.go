@@ -91,18 +91,20 @@ func TestInvariantSkipCheckIsNeitherTrueNorFalse(t *testing.T) {
 // and says the checks after it skipped; one whose every check skipped
 // says it never judged, not that it was false.
 func TestEventuallySkipCheckKeepsTheLastJudgedError(t *testing.T) {
+	const skipped = "returned SkipCheck"
 	for _, tc := range []struct {
-		name, want string
-		judged     bool
+		name, want  string
+		down, after bool // whether the shard is down at first, and after 2s
 	}{
 		{"judged then skipped", `still false 5s after its window opened, when the window of 5s closed; last error: the total is 90, not 100; ` +
-			`the checks after it returned SkipCheck (the last: shard-1 is down: simtest: skip this check of the invariant)`, true},
+			`the checks after it returned SkipCheck (the last: shard-1 is down: simtest: skip this check of the invariant)`, false, true},
 		{"only skipped", `not judged 5s after its window opened, when the window of 5s closed: ` +
-			`each check returned SkipCheck (the last: shard-1 is down: simtest: skip this check of the invariant)`, false},
+			`each check returned SkipCheck (the last: shard-1 is down: simtest: skip this check of the invariant)`, true, true},
+		{"skipped then judged", `still false 5s after its window opened, when the window of 5s closed; last error: the total is 90, not 100`, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := simtest.Simulate(func(s *simtest.S) {
-				down := !tc.judged
+				down := tc.down
 				s.EventuallyAfter(0, "money adds up", 5*time.Second, func() error {
 					if down {
 						return fmt.Errorf("shard-1 is down: %w", simtest.SkipCheck)
@@ -110,11 +112,14 @@ func TestEventuallySkipCheckKeepsTheLastJudgedError(t *testing.T) {
 					return errors.New("the total is 90, not 100")
 				})
 				s.Sleep(2 * time.Second)
-				down = true
+				down = tc.after
 				s.Sleep(time.Minute)
 			}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 			require.False(t, res.OK())
 			assert.Contains(t, res.Report, tc.want, res.Report)
+			if !tc.after {
+				assert.NotContains(t, res.Report, skipped, "the skips came before the last check that judged")
+			}
 		})
 	}
 }
