@@ -61,7 +61,7 @@ func TestDroppedWritesTogetherAreCounted(t *testing.T) {
 
 	err := history.Check(h, register)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "\n  had its 2 dropped operations taken effect, the history would be linearizable (no one of them alone makes it so), so the failure may be the recording's")
+	assert.Contains(t, err.Error(), "\n  had its 2 dropped operations taken effect, the history would be linearizable (no one of those tried alone makes it so), so the failure may be the recording's")
 }
 
 // TestDropThatExplainsNothingIsNotBlamed checks that a failure no dropped
@@ -125,15 +125,25 @@ func TestBlameStaysInTheFailingPart(t *testing.T) {
 	assert.Contains(t, err.Error(), "had the dropped client 0's {b true 7} -> ? (called at 1.000s, dropped at 2.000s) taken effect", "the failing part's own dropped write")
 }
 
-// TestWritesDroppedByMistakeAreBlamed checks, over generated runs of a
+// TestAWriteDroppedByMistakeIsNamed checks, over generated runs of a
 // correct register whose clients dropped some writes that took effect,
-// that the check either passes or says a dropped operation explains its
-// failure: never a bug of the register.
-func TestWritesDroppedByMistakeAreBlamed(t *testing.T) {
+// that the check either passes or names a dropped write that explains its
+// failure when one alone does: where a single write that took effect was
+// dropped, always. Several such writes together may take the search of
+// all past its bound, and are not asserted on.
+func TestAWriteDroppedByMistakeIsNamed(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		h, _, _, _ := drawRun(t, true)
-		if err := history.Check(h, register); err != nil {
-			assert.Contains(t, err.Error(), "so the failure may be the recording's")
+		h, _, _, ops := drawRun(t, true)
+		misdropped := 0
+		for _, g := range ops {
+			if g.op.Write && g.drop {
+				misdropped++
+			}
+		}
+		err := history.Check(h, register)
+		if err != nil && misdropped == 1 {
+			assert.Contains(t, err.Error(), "\n  had the dropped client ")
+			assert.Contains(t, err.Error(), "taken effect, the history would be linearizable, so the failure may be the recording's")
 		}
 	})
 }

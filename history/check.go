@@ -214,8 +214,8 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 	}
 	e.dropped = h.Outcomes().Dropped
 	e.leaveOut, e.leftOut = c.leaveOut != nil, leftOut
-	if first := explain(e, m, parts, info.PartialLinearizations(), b.cut); first >= 0 && e.dropped > 0 {
-		blameDrop(e, h, m, c, parts[first])
+	if first, stuck := explain(e, m, parts, info.PartialLinearizations(), b.cut); first >= 0 && e.dropped > 0 {
+		blameDrop(e, h, m, c, parts[first], stuck)
 	}
 	return e
 }
@@ -226,18 +226,20 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 // any bound, and an explanation must not make a failing check slow.
 const (
 	maxBlamed  = 16
-	blameSteps = 100_000
+	blameSteps = 1_000_000
 )
 
 // blameDrop looks among the operations dropped in failed, the first part
 // that failed, for one that would make the part linearizable had it taken
 // effect: a call dropped on an error that did not prove it changed
 // nothing, such as a refusal after the request was sent again, is a
-// recording mistake that reads as a bug of the system. It checks the part
-// with its dropped operations taken as of unknown outcome, and if that
-// passes, with each alone; the checks keep the check's Timeout and take
-// at most blameSteps steps, and a cut one blames nothing.
-func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c config, failed part[I, O]) {
+// recording mistake that reads as a bug of the system. It tries each
+// alone, those called before stuck (the operation the error names)
+// returned first, the latest of them first, as what explains a stuck
+// operation most often came just before it; then, if none alone does, all
+// together. Each check keeps the check's Timeout and takes at most
+// blameSteps steps, and a cut one blames nothing.
+func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c config, failed part[I, O], stuck *record[I, O]) {
 	if c.maxSteps == 0 || c.maxSteps > blameSteps {
 		c.maxSteps = blameSteps
 	}
@@ -246,6 +248,9 @@ func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c conf
 		if m.Partition == nil || m.Partition(r.in) == failed.name {
 			drops = append(drops, r)
 		}
+	}
+	if len(drops) == 0 {
+		return
 	}
 	linearizable := func(extra ...*record[I, O]) bool {
 		ops := slices.SortedStableFunc(slices.Values(slices.Concat(failed.ops, extra)), func(a, b *record[I, O]) int { return cmp.Compare(a.call, b.call) })
@@ -259,16 +264,29 @@ func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c conf
 		defer b.stop()
 		return porcupine.CheckOperations(m.porcupine(one, b), all) && b.cut[0] == notCut
 	}
-	if len(drops) == 0 || !linearizable(drops...) {
-		return
-	}
-	e.blamed = len(drops)
-	for _, r := range drops[:min(len(drops), maxBlamed)] {
+	before := func(r *record[I, O]) bool { return r.call < stuck.ret }
+	tries := slices.Clone(drops)
+	slices.SortStableFunc(tries, func(a, b *record[I, O]) int {
+		switch {
+		case before(a) != before(b):
+			if before(a) {
+				return -1
+			}
+			return 1
+		case before(a):
+			return cmp.Compare(b.call, a.call) // the latest first
+		}
+		return cmp.Compare(a.call, b.call)
+	})
+	for _, r := range tries[:min(len(tries), maxBlamed)] {
 		if linearizable(r) {
 			e.blamed = 1
 			e.blame = fmt.Sprintf("client %d's %s (called at %s, dropped at %s)", r.client, m.describe(r), seconds(r.callAt), seconds(r.retAt))
 			return
 		}
+	}
+	if len(drops) > 1 && linearizable(drops...) {
+		e.blamed = len(drops)
 	}
 }
 

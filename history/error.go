@@ -127,7 +127,7 @@ func (e *Error) blameLine() string {
 	case e.blame != "":
 		return fmt.Sprintf("\n  had the dropped %s taken effect, the history would be linearizable, so the failure may be the recording's: %s", e.blame, fix)
 	}
-	return fmt.Sprintf("\n  had its %d dropped operations taken effect, the history would be linearizable (no one of them alone makes it so), so the failure may be the recording's: %s", e.blamed, fix)
+	return fmt.Sprintf("\n  had its %d dropped operations taken effect, the history would be linearizable (no one of those tried alone makes it so), so the failure may be the recording's: %s", e.blamed, fix)
 }
 
 // unknownAdvice names, for a check that did not finish, the operations of
@@ -192,8 +192,9 @@ type failure[I, O any] struct {
 // what cut each part's search (cut; nil when none was): for each part
 // that fails, the longest, and what cannot follow it; then the parts
 // that went unchecked. It returns the index of the part whose failure the
-// first line names, or -1 when it names none.
-func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) (first int) {
+// first line names and the operation it names, or -1 and nil when it
+// names none.
+func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) (first int, stuck *record[I, O]) {
 	var fails []failure[I, O]
 	var stepCut, timeCut []string
 	for p, pt := range parts {
@@ -263,12 +264,12 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			}
 			e.cut = append(e.cut, fmt.Sprintf("%s %s (MaxSteps)", what, plural.Count(e.maxSteps, "step")))
 		}
-		return -1
+		return -1, nil
 	}
 	if len(fails) == 0 {
 		// Porcupine found no failing part: it cannot say which.
 		e.first = "the check found no order, and no part that fails"
-		return -1
+		return -1, nil
 	}
 	slices.SortStableFunc(fails, func(a, b failure[I, O]) int { return cmp.Compare(a.stuck.call, b.stuck.call) })
 	f := fails[0]
@@ -350,7 +351,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			"(if it is a read, Step's refusal did no harm: a read whose outcome is unknown tells nothing, and Drop records it so)",
 			f.judged.client, m.describe(f.judged), span(f.judged), f.judgedIn)
 	}
-	return fails[0].index
+	return fails[0].index, fails[0].stuck
 }
 
 // judgedUnknown finds an operation of ops whose outcome is unknown that
