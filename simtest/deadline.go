@@ -78,16 +78,23 @@ func (d *testDeadline) near(wall, rest time.Duration) bool {
 const reportTime = 250 * time.Millisecond
 
 // timeoutError is the failure of a Run that stopped before go test's
-// -timeout, after ran of its seeds, or of its timelines when it explored;
+// -timeout, after ran of the planned seeds it set out to run, or of its
+// timelines when it explored;
 // window is the time the Run had when it started, which a later Run of
 // the binary has less of than the -timeout given.
-func timeoutError(ran int, window time.Duration, explored bool) string {
+func timeoutError(ran, planned int, window time.Duration, explored bool) string {
 	if explored {
 		return fmt.Sprintf("simtest: the exploration stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its timelines found: "+
 			"raise -timeout, or give it a smaller budget of timelines (-simtimelines)", plural.Count(ran, "timeline"), window.Round(100*time.Millisecond))
 	}
+	ranOf := plural.Count(ran, "seed")
+	if planned > ran {
+		ranOf = fmt.Sprintf("%d of %d seeds", ran, planned)
+	}
 	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its seeds found: "+
-		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits", plural.Count(ran, "seed"), window.Round(100*time.Millisecond))
+		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits. "+
+		"The -timeout is the whole test binary's, which every test of the package shares: a Run that comes after others has what they left, "+
+		"so a sweep runs each test of many seeds in a go test -run of its own, or gives each a -simfor of its share", ranOf, window.Round(100*time.Millisecond))
 }
 
 // stopBy is when a seed still running is stopped (sim.Config.StopBy): a

@@ -622,7 +622,7 @@ func TestARunStopsBeforeTheTimeout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(data), `"shard":0,"shards":2,`)
 	assert.Contains(t, string(data), `"stopped_by":"go test's -timeout","cut_short":true,"seeds_planned":50000,`)
-	assert.Regexp(t, `simtest: the Run stopped after \d+ seeds, before go test's -timeout ends the test binary, [\d.]+s after this Run started, to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits`, out)
+	assert.Regexp(t, `simtest: the Run stopped after \d+ of \d+ seeds, before go test's -timeout ends the test binary, [\d.]+s after this Run started, to report what its seeds found: raise -timeout, run fewer seeds \(-simseeds\), or give the Run a budget of wall time \(-simfor\) that fits. The -timeout is the whole test binary's, which every test of the package shares`, out)
 	assert.Regexp(t, `simtest: \d+ seeds, \d+ passed, 0 failed`, out, "the report of the seeds that ran")
 }
 

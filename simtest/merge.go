@@ -765,18 +765,19 @@ func agree(test string, first, f *shardFile) error {
 			"the shards of a sweep must split one count, or their merge is the report of no Run: run every shard with one count", test, f.path, b.SweepSeeds, first.path, a.SweepSeeds)
 	}
 	if a.Flags != nil && b.Flags != nil && !slices.Equal(*a.Flags, *b.Flags) {
-		return fmt.Errorf("simtest: merging results of %s: %s ran with the flags %s, and %s with %s; "+
+		return fmt.Errorf("simtest: merging results of %s: %s ran %s, and %s %s; "+
 			"a test's own flags (and -short, -tags, -race), which its replay lines repeat, may change what its seeds do: run every shard with the same flags", test, f.path, flagList(*b.Flags), first.path, flagList(*a.Flags))
 	}
 	return nil
 }
 
-// flagList is flags as a replay line has them, or "none".
+// flagList says what flags a shard ran with, as a replay line has them:
+// "with the flags -planted", or "with no flags of its own".
 func flagList(flags []string) string {
 	if len(flags) == 0 {
-		return "none"
+		return "with no flags of its own"
 	}
-	return strings.Join(flags, " ")
+	return "with the flags " + strings.Join(flags, " ")
 }
 
 // builtApart is the merged report's warning that the shards' test

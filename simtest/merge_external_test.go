@@ -667,7 +667,7 @@ func TestMergeRefusesShardsOfAnotherCountOrFlags(t *testing.T) {
 	}
 	_, err = simtest.MergeResults(dir)
 	require.Error(t, err)
-	assert.Equal(t, "simtest: merging results of TestAgree: "+files[1]+" ran with the flags -window=900ms -tags=nightly, and "+files[0]+" with none; "+
+	assert.Equal(t, "simtest: merging results of TestAgree: "+files[1]+" ran with the flags -window=900ms -tags=nightly, and "+files[0]+" with no flags of its own; "+
 		"a test's own flags (and -short, -tags, -race), which its replay lines repeat, may change what its seeds do: run every shard with the same flags", err.Error())
 }
 

@@ -626,7 +626,7 @@ func (r *runner) run() {
 		t.Error(err)
 	}
 	if r.stoppedBy == stoppedByTimeout {
-		t.Error(timeoutError(r.rep.seeds, r.deadline.window, r.exp.exploring()))
+		t.Error(timeoutError(r.rep.seeds, r.plannedSeeds(), r.deadline.window, r.exp.exploring()))
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
