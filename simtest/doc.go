@@ -69,6 +69,8 @@
 //
 //	-simseed=N        replay only seed N (or N,M,...: only those seeds)
 //	-simseeds=N       run N seeds
+//	-simscale=K       run K times each Run's own count (its Seeds, or the
+//	                  default): a nightly job's ten times a pull request's
 //	-simbase=N        derive the seeds from base seed N and the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the two runs differ
@@ -148,8 +150,8 @@
 // MOONPOOL_SEEDS=N and MOONPOOL_SHARD=I/N are short for its -simseeds=N
 // and -simshard=I/N, which MOONPOOL_FLAGS wins over. A replay (-simseed,
 // -simrecipe on the command line) takes from the environment none of the
-// flags that choose a sequence's seeds (-simseeds, -simbase, -simfresh,
-// -simfor, -simplateau, -simshard), so its line runs as printed. go test
+// flags that choose a sequence's seeds (-simseeds, -simscale, -simbase,
+// -simfresh, -simfor, -simplateau, -simshard), so its line runs as printed. go test
 // caches a test's result under the environment variables it read, these
 // among them, so a cached result never stands for other settings (a -sim
 // flag on the command line makes go test cache nothing). The flags are

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -33,6 +34,7 @@ type cmdFlags struct {
 	shard                       string
 	runFor                      string
 	plateau                     countFlag
+	scale                       countFlag
 	recipe                      string
 	explore                     bool
 	faultMarks                  bool
@@ -62,12 +64,14 @@ func registerFlags(fs *flag.FlagSet) *cmdFlags {
 // newFlags registers the flags on fs, in any binary.
 func newFlags(fs *flag.FlagSet) *cmdFlags {
 	f := &cmdFlags{base: seedFlag{name: "-simbase"}, plateau: countFlag{name: "-simplateau"},
+		scale:    countFlag{name: "-simscale", want: "a positive whole factor of every Run's own count of seeds, such as 10"},
 		slow:     durationFlag{name: "-simslow", want: "a duration of real time such as 30s, or 0 to name no seed"},
 		watchdog: durationFlag{name: "-simwatchdog", want: "a duration of real time such as 1m, or 0 to turn the watchdog off"},
 		maxWall:  durationFlag{name: "-simmaxwall", want: "a duration of real time such as 5m, or 0 to remove the bound"}}
 	fs.Var(&f.seed, "simseed", "simtest: replay only this `seed` (a decimal number from a failure's replay line), or these seeds, comma-separated")
 	fs.Var(&f.base, "simbase", "simtest: derive each Run's seeds from this base `seed` and the test's name, instead of the name alone: the shards of a nightly sweep share one, such as the date")
 	fs.Var(&f.seeds, "simseeds", "simtest: run this many seeds per Run (default 100, 10 under -short, or $"+seedsEnv+")")
+	fs.Var(&f.scale, "simscale", "simtest: run this many times each Run's own count of seeds (its simtest.Seeds, or the default; -short's too), as a nightly job runs ten times a pull request's; -simseeds, a count for every Run, wins over it")
 	boolVar(fs, &f.fresh, "simfresh", false, "simtest: draw a fresh base seed for every Run instead of one derived from the test name")
 	boolVar(fs, &f.check, "simcheck", false, "simtest: run every seed twice and fail when the two runs differ: in their traces, or in how they end")
 	boolVar(fs, &f.verify, "simverify", false, "simtest: run a failing seed's replay line once more in a fresh process of the test binary, and say in the report whether it fails there the same way (-simcheck's two runs share one process)")
@@ -99,7 +103,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simfaultmarks", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax":
+	case "simseed", "simbase", "simseeds", "simscale", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simfaultmarks", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax":
 		return true
 	}
 	return false
@@ -304,6 +308,7 @@ type countFlag struct {
 	v    int
 	set  bool
 	name string // "" for -simseeds
+	want string // what it wants, where not a number of seeds
 }
 
 func (f *countFlag) String() string {
@@ -316,6 +321,9 @@ func (f *countFlag) String() string {
 func (f *countFlag) Set(s string) error {
 	v, err := strconv.Atoi(s)
 	if err != nil || v <= 0 {
+		if f.want != "" {
+			return fmt.Errorf("%s wants %s; %q is not one", f.name, f.want, s)
+		}
 		if f.name != "" {
 			return fmt.Errorf("%s wants a positive number of seeds, such as 200; %q is not one", f.name, s)
 		}
@@ -333,6 +341,7 @@ type flags struct {
 	baseSet bool
 	seeds   int
 	seedsIn string // where seeds came from: -simseeds, $MOONPOOL_SEEDS or $MOONPOOL_FLAGS's -simseeds
+	scale   int    // -simscale; 0 when not given
 	fresh   bool
 	check   bool
 	verify  bool // -simverify
@@ -500,7 +509,7 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		watchdog: f.watchdog.v, watchdogSet: f.watchdog.set,
 		maxWall: f.maxWall.v, maxWallSet: f.maxWall.set,
 		base: f.base.v, baseSet: f.base.set,
-		seeds: f.seeds.v,
+		seeds: f.seeds.v, scale: f.scale.v,
 		fresh: f.fresh, check: f.check, verify: f.verify, verbose: f.v.v, quiet: f.v.set && !f.v.v, noKeep: !f.keep, strictKept: f.strictKept,
 		all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 		explore: f.explore, faultMarks: f.faultMarks, budget: f.timelines.v,
@@ -520,7 +529,7 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 // which a replay line does not take from the environment, as doc.go
 // lists them.
 func seedChoosingFlags() []string {
-	return []string{"simseeds", "simbase", "simfresh", "simfor", "simplateau", "simshard"}
+	return []string{"simseeds", "simscale", "simbase", "simfresh", "simfor", "simplateau", "simshard"}
 }
 
 // envFlags splits $MOONPOOL_FLAGS into its flags, each as name=value
@@ -630,6 +639,9 @@ func replayOverrides(c config, fl flags) string {
 	var given []string
 	if fl.seeds > 0 {
 		given = append(given, fmt.Sprintf("%s=%d", fl.seedsIn, fl.seeds))
+	}
+	if fl.scale > 1 {
+		given = append(given, fmt.Sprintf("-simscale=%d", fl.scale))
 	}
 	if fl.fresh {
 		given = append(given, "-simfresh")
@@ -757,6 +769,10 @@ func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 	}
 	if fl.seeds > 0 {
 		c.seeds, c.seedsSet = fl.seeds, true
+	} else if fl.scale > 1 && len(c.replays) == 0 {
+		// The Run's own count, scaled: a count of its own is kept small
+		// or large on purpose, and the factor keeps the proportion.
+		c.seeds = int(min(int64(c.seeds)*int64(fl.scale), math.MaxInt32))
 	}
 	if fl.runFor != "" {
 		d, err := time.ParseDuration(fl.runFor)

@@ -39,7 +39,7 @@ func TestDocListsEveryFlag(t *testing.T) {
 			assert.True(t, documented[f.Name], "doc.go's flag table lists -%s", f.Name)
 		}
 	})
-	assert.Len(t, own, 28, "every flag isOwnFlag names is registered")
+	assert.Len(t, own, 29, "every flag isOwnFlag names is registered")
 	for name := range documented {
 		assert.True(t, slices.Contains(own, name), "doc.go lists -%s, which is not a flag", name)
 	}
@@ -272,4 +272,36 @@ func TestTimelineMaxFlag(t *testing.T) {
 	assert.Equal(t, DefaultTimelineMax, c.timelineMax())
 	c.override(assertFlags{keepMax: 0, keepMaxSet: true})
 	assert.Equal(t, 0, c.timelineMax(), "0 keeps all")
+}
+
+// -simscale multiplies each Run's own count, its Seeds or the default
+// (-short's too), where -simseeds sets one count for every Run and wins
+// over it; a replay line runs as printed, whatever the variable scales.
+func TestScaleMultipliesEachRunsOwnCount(t *testing.T) {
+	read := func(short bool, opts []Option, vars map[string]string, given ...string) (config, error) {
+		return resolve(short, readFlags(given, (&env{vars: vars}).lookup), opts)
+	}
+	for _, tc := range []struct {
+		short bool
+		opts  []Option
+		vars  map[string]string
+		given []string
+		want  int
+	}{
+		{false, nil, nil, []string{"-simscale=10"}, 10 * DefaultSeeds},
+		{true, nil, nil, []string{"-simscale=10"}, 10 * DefaultShortSeeds},
+		{false, []Option{Seeds(30)}, nil, []string{"-simscale=10"}, 300},
+		{false, []Option{Seeds(30)}, map[string]string{flagsEnv: "-simscale=10"}, nil, 300},
+		{false, []Option{Seeds(30)}, nil, []string{"-simscale=10", "-simseeds=7"}, 7},
+		{false, []Option{Seeds(30)}, nil, []string{"-simscale=1"}, 30},
+	} {
+		c, err := read(tc.short, tc.opts, tc.vars, tc.given...)
+		require.NoError(t, err, "%v %v", tc.given, tc.vars)
+		assert.Equal(t, tc.want, c.seeds, "%v %v short=%v", tc.given, tc.vars, tc.short)
+	}
+	c, err := read(false, nil, map[string]string{flagsEnv: "-simscale=10"}, "-simseed=3")
+	require.NoError(t, err)
+	assert.Equal(t, []uint64{3}, c.replays, "a replay line takes no -simscale from the environment")
+	_, err = read(false, nil, nil, "-simscale=0")
+	assert.ErrorContains(t, err, `-simscale wants a positive whole factor of every Run's own count of seeds, such as 10; "0" is not one`)
 }
