@@ -14,8 +14,10 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-// waitsOnTheWallClock is a task's wait on real time.
-func waitsOnTheWallClock() { time.Sleep(1300 * time.Millisecond) }
+// waitsOnTheWallClock is a task's wait on real time: long enough that a
+// watcher starved of the processor for a second, on a loaded machine,
+// still samples it under way.
+func waitsOnTheWallClock() { time.Sleep(2 * time.Second) }
 
 // A task that waits on real time and comes back, before a failure, is
 // named in the failure's report with where it waited: a wait that
@@ -29,7 +31,7 @@ func TestAFailureTellsOfAWaitOnRealTime(t *testing.T) {
 		})
 		require.NoError(s, h.Join(s.Context()))
 		s.Errorf("the condition never held")
-	}, simtest.Seeds(1), simtest.Watchdog(2*time.Second), simtest.KeepFailures(false))
+	}, simtest.Seeds(1), simtest.Watchdog(5*time.Second), simtest.KeepFailures(false))
 	require.Equal(t, 1, res.Failed, res.Report)
 	assert.Regexp(t, `task "poller" waited [0-9.]+m?s of real time outside the simulation \(sleep\), then went on, at:\n(\s+\S+\n){0,2}\s+\S*waitsOnTheWallClock\n`, res.Report)
 	assert.Contains(t, res.Report, "a wait on real time (time.Sleep, a time.Ticker or time.After, testify's Eventually) passes while simulated time stands still")
@@ -50,7 +52,7 @@ func TestARunFailsWhenASeedWaitedOnRealTime(t *testing.T) {
 			first = false
 			waitsOnTheWallClock()
 		}
-	}, simtest.Seeds(2), simtest.Watchdog(2*time.Second))
+	}, simtest.Seeds(2), simtest.Watchdog(5*time.Second))
 	require.False(t, res.OK(), res.Report)
 	assert.Equal(t, 2, res.Passed, "the seeds pass; the test fails")
 	assert.Regexp(t, `(?m)^simtest: 1 seed waited on real time outside the simulation, half a second or more: seed=\d+'s task "driver" waited [0-9.]+m?s \(sleep\) in time\.Sleep \(time\.go:\d+\), at:\n(.*\n){2}\s+\S*waitsOnTheWallClock\n`, res.Report)
@@ -64,7 +66,7 @@ func TestARunFailsWhenASeedWaitedOnRealTime(t *testing.T) {
 			first = false
 			waitsOnTheWallClock()
 		}
-	}, simtest.Seeds(2), simtest.Watchdog(2*time.Second), simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest_test.waitsOnTheWallClock"))
+	}, simtest.Seeds(2), simtest.Watchdog(5*time.Second), simtest.AllowWallClock("github.com/moonpool-go/moonpool/simtest_test.waitsOnTheWallClock"))
 	require.True(t, allowed.OK(), allowed.Report)
 	assert.NotContains(t, allowed.Report, "waited on real time")
 }
