@@ -217,7 +217,11 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			if ps.Tags != nil {
 				tags = maps.Clone(ps.Tags(i))
 			}
-			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootAt: at, release: ps.Release}
+			release, err := ps.firstRelease(i)
+			if err != nil {
+				s.configError(err)
+			}
+			p := &proc{peer: providers.Peer{Name: name, Host: host, Tags: tags, Locality: loc}, spec: ps, index: i, bootAt: at, release: release}
 			c.procs = append(c.procs, p)
 			c.byName[name] = p
 		}

@@ -59,6 +59,11 @@ type Processes struct {
 	// Release names the release of Releases that every process of the
 	// group boots first. It is set exactly when Releases is.
 	Release string
+	// ReleaseOf, when set, names the release the index-th process of the
+	// group boots first, in place of Release where it returns a name
+	// other than "": a cluster that starts mixed, as a rollout left half
+	// done leaves it. The name must be one of Releases.
+	ReleaseOf func(index int) string
 	// Hosts, when set, gives the i-th process the host Hosts[i] instead of
 	// its name; it must hold a host for each process the group can have
 	// (Count, or MaxCount).
@@ -197,7 +202,7 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 	switch {
 	case ps.Name == "":
 		return fmt.Errorf("simtest: a Processes has no Name; name each group of processes")
-	case len(ps.Releases) > 0 || ps.Release != "":
+	case len(ps.Releases) > 0 || ps.Release != "" || ps.ReleaseOf != nil:
 		if err := ps.checkReleases(); err != nil {
 			return err
 		}
@@ -229,6 +234,8 @@ func (ps *Processes) validate(taken map[string]bool, declared int) error {
 func (ps *Processes) checkReleases() error {
 	names := ps.releaseNames()
 	switch {
+	case len(ps.Releases) == 0 && ps.Release == "":
+		return fmt.Errorf("simtest: Processes %q has ReleaseOf but no Releases; give Releases a factory per release and Release the default, or leave ReleaseOf out", ps.Name)
 	case len(ps.Releases) == 0:
 		return fmt.Errorf("simtest: Processes %q has Release %q but no Releases; give Releases a factory per release, or leave Release out", ps.Name, ps.Release)
 	case ps.New != nil || ps.NewFor != nil:
@@ -329,4 +336,20 @@ func (s *S) drawCount(count, maxCount int) int {
 		n += s.w.Rand().IntN(maxCount - n + 1)
 	}
 	return n
+}
+
+// firstRelease is the release the index-th process boots first: ReleaseOf's
+// name for it, or Release.
+func (ps *Processes) firstRelease(index int) (string, error) {
+	if ps.ReleaseOf == nil {
+		return ps.Release, nil
+	}
+	name := ps.ReleaseOf(index)
+	switch {
+	case name == "":
+		return ps.Release, nil
+	case ps.Releases[name] == nil:
+		return "", fmt.Errorf("simtest: Processes %q: ReleaseOf(%d) is %q, which is none of its Releases (%s); return one of them, or \"\" for Release", ps.Name, index, name, ps.releaseNames())
+	}
+	return name, nil
 }

@@ -268,3 +268,60 @@ func TestUnitIntoReachesTheGroupsThatHaveTheRelease(t *testing.T) {
 		assert.Equal(s, 2, c.Boots("log-0"), "the log rebooted as it was")
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(3))
 }
+
+// ReleaseOf starts a cluster mixed: each process boots first, a first
+// boot, into the release it names, or Release where it names none, and
+// attrition's reboots keep each where it is.
+func TestReleaseOfStartsAClusterMixed(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	res := simtest.Simulate(func(s *simtest.S) {
+		var boots []string
+		var firsts []providers.Boot
+		rel := releases(s, &boots)
+		for name, f := range rel {
+			rel[name] = func(id simtest.ProcessID) simtest.Process {
+				f(id)
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					if id.Boot == 1 {
+						firsts = append(firsts, p.Cluster.Boot())
+					}
+					return providers.Wait(ctx, p.Task)
+				})
+			}
+		}
+		c := s.Boot(simtest.Processes{Name: "kv", Count: 3, Releases: rel, Release: "v1",
+			ReleaseOf: func(i int) string {
+				if i == 1 {
+					return "v2"
+				}
+				return ""
+			}})
+		assert.Equal(s, []string{"v1", "v2", "v1"}, []string{c.Release("kv-0"), c.Release("kv-1"), c.Release("kv-2")})
+		c.Run(simtest.Phases{Chaos: 2 * time.Minute, Settle: 10 * time.Second})
+		assert.Equal(s, []string{"kv-1 v2 1"}, bootsOf(boots, "kv-1")[:1], "kv-1 booted first into v2")
+		for _, b := range bootsOf(boots, "kv-1") {
+			assert.Contains(s, b, " v2 ", "attrition's reboots keep kv-1 in v2")
+		}
+		for _, b := range bootsOf(boots, "kv-0") {
+			assert.Contains(s, b, " v1 ")
+		}
+		assert.Equal(s, []providers.Boot{providers.FirstBoot, providers.FirstBoot, providers.FirstBoot}, firsts, "a first boot, not a wipe's")
+	}, simtest.Chaos(cfg), simtest.Seeds(5))
+	assert.Zero(t, res.Failed, res.Report)
+	assert.NotContains(t, res.Report, "injected by the test", "no reboot of the test's own set the releases")
+
+	bad := simtest.Simulate(func(s *simtest.S) {
+		var boots []string
+		s.Boot(simtest.Processes{Name: "kv", Count: 2, Releases: releases(s, &boots), Release: "v1",
+			ReleaseOf: func(int) string { return "v3" }})
+	}, simtest.Seeds(1))
+	require.Equal(t, 1, bad.Failed)
+	assert.Contains(t, bad.Report, `configuration error: Processes "kv": ReleaseOf(0) is "v3", which is none of its Releases (v1, v2); return one of them, or "" for Release`)
+
+	none := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "kv", New: waiting, ReleaseOf: func(int) string { return "v2" }})
+	}, simtest.Seeds(1))
+	require.Equal(t, 1, none.Failed)
+	assert.Contains(t, none.Report, `configuration error: Processes "kv" has ReleaseOf but no Releases; give Releases a factory per release and Release the default, or leave ReleaseOf out`)
+}
