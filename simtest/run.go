@@ -99,6 +99,9 @@ type runner struct {
 	// outside is set for a Run outside go test (Simulate): no test flags,
 	// and replay lines that are options, not commands.
 	outside bool
+	// interrupts, for a Run of go test's seeds, hears SIGINT and SIGTERM,
+	// at which it stops between two seeds (interrupt.go).
+	interrupts *interrupts
 	// seen, when set, hears every seed's result as it ends.
 	seen func(SeedResult)
 	// exp, when set, is the exploration the Run does or the timeline it
@@ -467,6 +470,10 @@ func (r *runner) run() {
 	if r.fuzz == nil && !r.cfg.replaySet {
 		r.iterating()
 		r.deadline = newTestDeadline(t)
+		if !r.outside {
+			r.interrupts = listenForInterrupts()
+			defer r.interrupts.stop()
+		}
 	}
 	defer r.late.close()
 	start := time.Now()
@@ -601,6 +608,10 @@ func (r *runner) run() {
 			r.stoppedBy, r.cut = stoppedByTimeout, true
 			return true
 		}
+		if r.interrupts.came() {
+			r.stoppedBy, r.cut = stoppedByInterrupt, true
+			return true
+		}
 		return r.stopIterating(o, r.rep.seeds)
 	}
 	if r.parallel() {
@@ -627,6 +638,9 @@ func (r *runner) run() {
 	}
 	if r.stoppedBy == stoppedByTimeout {
 		t.Error(timeoutError(r.rep.seeds, r.plannedSeeds(), r.deadline.window, r.exp.exploring()))
+	}
+	if r.stoppedBy == stoppedByInterrupt {
+		t.Error(interruptError(r.interrupts.got, r.rep.seeds, r.plannedSeeds()))
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
@@ -656,7 +670,9 @@ func (r *runner) run() {
 		}
 	}
 	if out != nil {
-		out.summary(r.summaryRecord())
+		if r.stoppedBy != stoppedByInterrupt {
+			out.summary(r.summaryRecord())
+		}
 		if err := out.close(); err != nil {
 			t.Error(err)
 		} else {
