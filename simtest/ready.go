@@ -3,6 +3,7 @@ package simtest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -144,4 +145,23 @@ func (c *Cluster) WaitReady(ctx context.Context, names ...string) error {
 			return err
 		}
 	}
+}
+
+// releasesNow says what release each process of a group with Releases
+// runs, with the down ones marked: "kv-0 v1, kv-1 v2 (down)"; "" for a
+// cluster without Releases. A process down or going down is marked with
+// the release it boots into next.
+func (c *Cluster) releasesNow() string {
+	var out []string
+	for _, p := range c.procs {
+		if len(p.spec.Releases) == 0 {
+			continue
+		}
+		e := p.peer.Name + " " + p.release
+		if p.down || p.leaving {
+			e += " (down)"
+		}
+		out = append(out, e)
+	}
+	return strings.Join(out, ", ")
 }

@@ -325,3 +325,26 @@ func TestReleaseOfStartsAClusterMixed(t *testing.T) {
 	require.Equal(t, 1, none.Failed)
 	assert.Contains(t, none.Report, `configuration error: Processes "kv" has ReleaseOf but no Releases; give Releases a factory per release and Release the default, or leave ReleaseOf out`)
 }
+
+// A failing seed of a cluster with releases says, under its errors, the
+// release each process ran at the first error, the down ones marked: an
+// upgrade test's first question.
+func TestTheReportSaysTheReleasesAtTheFirstError(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "kv", Count: 3, Releases: releases(s, &boots), Release: "v1"})
+		c.Reboot("kv-1", simtest.Graceful, simtest.Into("v2"), simtest.DownFor(time.Second))
+		c.Stop("kv-2", simtest.Crash)
+		s.Errorf("a v1 replica lost a v2 field")
+		c.Start("kv-2")
+		s.Errorf("and another error, later")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "\n  releases at the first error: kv-0 v1, kv-1 v2, kv-2 v1 (down)\n")
+
+	plain := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "kv", New: waiting})
+		s.Errorf("no releases")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	assert.NotContains(t, plain.Report, "releases at the first error")
+}

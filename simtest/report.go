@@ -589,6 +589,9 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			b.WriteString(checkHint(o))
 		}
 		b.WriteString(readyHint(o.s.readyAtFirst))
+		if r := o.s.releasesAtFirst; r != "" {
+			fmt.Fprintf(&b, "  releases at the first error: %s\n", r)
+		}
 	}
 	// A seed the watchdog gave up may still run a task that makes hosts:
 	// its network is not read.

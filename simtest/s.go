@@ -95,6 +95,10 @@ type S struct {
 	// readyAtFirst names the tasks that were due, and had not yet run, at
 	// the instant of the first error (sim.World.ReadyNow).
 	readyAtFirst []string
+	// releasesAtFirst is what release each process of a group with
+	// Releases ran at the first error ("kv-0 v1, kv-1 v2 (down)"), for
+	// the report: an upgrade's test asks it first.
+	releasesAtFirst string
 	// chaosNotes are the timeline's notes of what the seed drew of its
 	// chaos (noteChaos), which its failure report repeats.
 	chaosNotes []string
@@ -859,6 +863,9 @@ func (s *S) failOf(loc, msg string, err error, checked bool) {
 	s.timedOut = s.timedOut || cutByTime(err)
 	if len(s.errs) == 0 && checked {
 		s.readyAtFirst = s.w.ReadyNow()
+	}
+	if len(s.errs) == 0 && s.cluster != nil {
+		s.releasesAtFirst = s.cluster.releasesNow()
 	}
 	line := s.stamp() + msg
 	if loc != "" {
