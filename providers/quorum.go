@@ -21,8 +21,11 @@ import (
 // call 1", and so on, so that a timeline tells two tasks' quorums apart.
 //
 // It is FoundationDB's quorum: a write that a majority of replicas must
-// take, a read of the first few of several answers. k must be between 1
-// and the number of calls; another k is a programmer error, and panics.
+// take, a read of the first few of several answers. A message every peer
+// must get (a heartbeat, a lease's renewal) is no quorum: the slower peers'
+// calls are cancelled, and they never hear it; make each such call under
+// context.WithoutCancel, or send it on a loop of its own. k must be between
+// 1 and the number of calls; another k is a programmer error, and panics.
 func Quorum[T any](ctx context.Context, t Task, k int, calls ...func(ctx context.Context) (T, error)) ([]T, error) {
 	if k < 1 || k > len(calls) {
 		panic(fmt.Sprintf("providers: Quorum of %d among %d calls; ask for between 1 and the number of calls", k, len(calls)))

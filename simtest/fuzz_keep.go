@@ -93,6 +93,10 @@ func (ft *fuzzTarget) keptInputRan(input string, o *seedOutcome) (string, bool) 
 		return "", false
 	}
 	switch k := compareKept(path, shellQuote(newReplayer().dir), o); {
+	case o.failed() && k.moved && k.otherFlags:
+		return fmt.Sprintf("simtest: input %s failed, but not on the execution that failed before (trace %016x; kept %016x): it ran under other flags (%s; this run: %s), "+
+			"the likeliest cause; the failure may be another one than %s records: run its replay line, in %s, for the kept one",
+			input, o.res.Trace, k.kept, orNone(k.then), orNone(k.now), path, path), false
 	case o.failed() && k.moved:
 		return fmt.Sprintf("simtest: input %s failed, but not on the execution that failed before (trace %016x; kept %016x): "+
 			"the code along its path changed since, or the flags or the environment variables the test reads (a kept file records the flags, not the environment), or %s; the failure may be another one than %s records",

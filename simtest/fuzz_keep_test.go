@@ -20,12 +20,12 @@ import (
 // processes of the tests below. $SIMTEST_EXTRA_DRAW changes the code along
 // the input's path by one draw, as an unrelated change would: the check
 // then reads the next decision. $SIMTEST_FIXED fixes the bug without
-// changing the path.
+// changing the path; $SIMTEST_FAIL_ALL fails every input.
 func FuzzKeepsInAChild(f *testing.F) {
 	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
 		f.Skip("run by TestAFailingInputKeepsItsTrace and TestFuzzingKeepsTheTraceOfTheInputItFound")
 	}
-	extra, fixed := os.Getenv("SIMTEST_EXTRA_DRAW") != "", os.Getenv("SIMTEST_FIXED") != ""
+	extra, fixed, all := os.Getenv("SIMTEST_EXTRA_DRAW") != "", os.Getenv("SIMTEST_FIXED") != "", os.Getenv("SIMTEST_FAIL_ALL") != ""
 	Fuzz(f, func(s *S) {
 		r := s.Providers().Random
 		v := r.Uint64()
@@ -33,7 +33,7 @@ func FuzzKeepsInAChild(f *testing.F) {
 			v = r.Uint64()
 		}
 		s.Sleep(time.Millisecond) // the trace counts the draws at the next step
-		if v>>56 == 0 && !fixed {
+		if (v>>56 == 0 || all) && !fixed {
 			s.Errorf("planted: a first decision of 0")
 		}
 	}, Seeds(1))
@@ -149,6 +149,11 @@ func TestAFailingInputKeepsItsTrace(t *testing.T) {
 	out, err = run([]string{"SIMTEST_FIXED=1"}, "-test.v")
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "simtest: input "+input+" passed, but it failed under other flags (-searchtrials=1", out)
+	// Failing on another execution without those flags, it names them as
+	// the likeliest cause.
+	out, err = run([]string{"SIMTEST_EXTRA_DRAW=1", "SIMTEST_FAIL_ALL=1"}, "-test.v")
+	require.Error(t, err, out)
+	assert.Regexp(t, "simtest: input "+input+` failed, but not on the execution that failed before \(trace [0-9a-f]{16}; kept [0-9a-f]{16}\): it ran under other flags \(-searchtrials=1[^;]*; this run: none\), the likeliest cause`, out)
 
 	// A process that checks another's replay keeps nothing, nor does
 	// -simkeep=false.

@@ -875,10 +875,10 @@ func TestTheReportSaysHowManyProcessesTheRebootsReached(t *testing.T) {
 	}
 	one := simtest.Simulate(body, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
 	require.Zero(t, one.Failed, one.Report)
-	assert.Regexp(t, `\n    faults seen: [^\n]+\n    reboots reached 3 of 8 processes, pauses 1\n`, one.Report)
+	assert.Regexp(t, `\n    faults seen: [^\n]+\n    reboots reached 3 of 8 processes, pauses reached 1\n`, one.Report)
 
 	two := simtest.Simulate(body, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
-	assert.Contains(t, two.Report, "\n    reboots reached 3 of 8 processes a seed, pauses 1\n")
+	assert.Contains(t, two.Report, "\n    reboots reached 3 of 8 processes a seed, pauses reached 1\n")
 
 	none := simtest.Simulate(oneWaiting, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	assert.NotContains(t, none.Report, "reached", "nothing reached: no line")

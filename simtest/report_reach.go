@@ -170,7 +170,7 @@ func (t reachTally) line(seeds int) string {
 		line += " (" + strings.Join(of, ", ") + ")"
 	}
 	if t.paused.Max > 0 {
-		line += fmt.Sprintf(", pauses %v", t.paused)
+		line += fmt.Sprintf(", pauses reached %v", t.paused)
 	}
 	return line
 }

@@ -45,7 +45,7 @@ func TestReachTallyOverSeedsAndMerges(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &back))
 	merged.merge(&back)
 	merged.merge(nil) // a file written before reach was kept
-	assert.Equal(t, "reboots reached 1 to 5 of 60 to 62 processes a seed, pauses 0 to 1", merged.line(3))
+	assert.Equal(t, "reboots reached 1 to 5 of 60 to 62 processes a seed, pauses reached 0 to 1", merged.line(3))
 
 	// A results file's processes are all the cluster's, protected or not,
 	// as they were before protected ones were counted apart.
@@ -66,7 +66,7 @@ func TestReachTallyOverSeedsAndMerges(t *testing.T) {
 	var mergedClients reachTally
 	mergedClients.merge(clients.record())
 	mergedClients.merge(guarded.record())
-	assert.Equal(t, "reboots reached 1 of 5 processes a seed (1 to 2 of them protected from attrition, 2 of them only paused by attrition), pauses 0 to 1", mergedClients.line(2))
+	assert.Equal(t, "reboots reached 1 of 5 processes a seed (1 to 2 of them protected from attrition, 2 of them only paused by attrition), pauses reached 0 to 1", mergedClients.line(2))
 
 	var none reachTally
 	none.add(reachOf(5, nil, nil))
