@@ -155,6 +155,13 @@ type Network struct {
 	// so a bound below 0.5 ppb (5e-10) draws no drift. Default 0.00005
 	// (50 ppm, a common quartz tolerance).
 	MaxClockDrift float64
+	// ClockDriftAtBoundProb is the probability that a host's drift is its
+	// bound, MaxClockDrift fast or slow (even odds), rather than drawn
+	// within it: a lease's margin against rate error
+	// fails on the worst arrangement, the holder's clock slow and the
+	// grantors' fast, which uniform drifts make rarely (one seed in 25 of
+	// a three-host lease). Default 0: every drift is uniform.
+	ClockDriftAtBoundProb float64
 
 	// SleepDelayProb is the probability that a sleep or timer on a host
 	// takes longer than asked, by MaxSleepDelay × u^1000 for a uniform u
@@ -393,8 +400,8 @@ func RandomNetwork() Network {
 // ConnectFailProb, MaxClockSkew and MaxClockDrift, SleepDelayProb,
 // DatagramLossProb, DatagramDupProb, DatagramReorderProb). The settings
 // that only shape a family's faults keep c's values while it is off
-// (CloseCooldown, CloseExplicitProb, ConnectHangProb, MaxSleepDelay,
-// DatagramReorderDelay), and those never drawn keep them always
+// (CloseCooldown, CloseExplicitProb, ConnectHangProb, ClockDriftAtBoundProb,
+// MaxSleepDelay, DatagramReorderDelay), and those never drawn keep them always
 // (ClogDuration, SendBuffer, Backlog, the datagram size limits,
 // ZoneLatency and DataCenterLatency). The result has Randomize cleared.
 func (c Network) Draw(src rand.Source) Network {
@@ -598,6 +605,7 @@ func (c Network) validate(drawn bool) error {
 	if !(c.MaxClockDrift >= 0 && c.MaxClockDrift <= 0.5) { // written so that NaN fails too
 		bad("MaxClockDrift is %v; a clock's rate error must be between 0 and 0.5 (0.0001 is 100 ppm)", c.MaxClockDrift)
 	}
+	prob("ClockDriftAtBoundProb", c.ClockDriftAtBoundProb)
 	prob("SleepDelayProb", c.SleepDelayProb)
 	nonNeg("MaxSleepDelay", c.MaxSleepDelay)
 

@@ -17,7 +17,9 @@ import (
 const billion = 1_000_000_000
 
 // drawClock draws the host's skew (when MaxClockSkew > 0) and drift (when
-// MaxClockDrift > 0), one value each. A host that is to read the clock of
+// MaxClockDrift > 0), one value each, and for the drift, when
+// ClockDriftAtBoundProb > 0, a coin for whether it is the bound and one
+// for which. A host that is to read the clock of
 // another (unusedFor, not nil) draws all the same, so that the draws after
 // are as they were, and its line says the draw goes unused; the trace
 // hashes the line without that.
@@ -28,6 +30,12 @@ func (h *Host) drawClock(unusedFor *Host) {
 	}
 	if m := int64(math.Round(n.cfg.MaxClockDrift * billion)); m > 0 {
 		h.drift = n.uniform(-m, m)
+		if p := n.cfg.ClockDriftAtBoundProb; p > 0 && n.rng.Bool(p) {
+			h.drift = m
+			if n.rng.Bool(0.5) {
+				h.drift = -m
+			}
+		}
 	}
 	if h.skew == 0 && h.drift == 0 {
 		return

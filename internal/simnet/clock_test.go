@@ -64,6 +64,45 @@ func TestClockSkewAndDrift(t *testing.T) {
 	assert.Len(t, events(res, "clock: skew"), 3)
 }
 
+// With ClockDriftAtBoundProb 1, every host's clock runs at the bound,
+// fast or slow: over 100 simulated seconds, 110 or 90 on its own clock.
+func TestClockDriftAtTheBound(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.MaxClockDrift, cfg.ClockDriftAtBoundProb = 0.1, 1
+	fast, slow := 0, 0
+	for seed := uint64(1); seed <= 5; seed++ {
+		w := newWorld(t, seed, cfg)
+		res := w.run(func(ctx context.Context, p providers.Providers) error {
+			var hosts []providers.Time
+			for _, name := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"} {
+				hosts = append(hosts, w.net.Host(name).Time())
+			}
+			starts := make([]time.Time, len(hosts))
+			for i, c := range hosts {
+				starts[i] = c.Now()
+			}
+			require.NoError(t, p.Time.Sleep(ctx, 100*time.Second))
+			for i, c := range hosts {
+				switch passed := c.Now().Sub(starts[i]); passed {
+				case 110 * time.Second:
+					fast++
+				case 90 * time.Second:
+					slow++
+				default:
+					t.Errorf("host %d's clock passed %v in 100s, not at the bound of 10%%", i, passed)
+				}
+			}
+			return nil
+		})
+		require.NoError(t, res.Err)
+	}
+	assert.Positive(t, fast, "some clocks fast")
+	assert.Positive(t, slow, "some slow")
+	bad := chaos.NoNetworkFaults()
+	bad.ClockDriftAtBoundProb = 1.5
+	assert.ErrorContains(t, bad.Validate(), "ClockDriftAtBoundProb", "a probability above 1")
+}
+
 func TestConnDeadlinesFollowTheHostClock(t *testing.T) {
 	cfg := chaos.NoNetworkFaults()
 	cfg.MaxClockSkew = time.Hour

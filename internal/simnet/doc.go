@@ -137,7 +137,8 @@
 // The network draws from the run's stream only when a setting calls for it
 // (a probability above zero, a range wider than one value), in this order:
 //
-//   - When a host is made with [Net.Host]: its clock skew, then its drift.
+//   - When a host is made with [Net.Host]: its clock skew, then its drift
+//     (with ClockDriftAtBoundProb, a coin for the bound and one for its sign).
 //   - At every operation and delivery, first the random partitions: the
 //     time of the next one (an exponential draw, once per partition), and
 //     when one starts, its shape, a shuffle of the hosts (one draw per host
