@@ -99,7 +99,10 @@ type Attrition struct {
 	// MaxDead bounds how many processes may be down at once, counted from
 	// the instant a reboot starts until the process is back; under a
 	// Unit other than Process, how many units (machines, zones or data
-	// centers) may have a process down at once.
+	// centers) may have a process down at once. It bounds attrition's own
+	// reboots: a restart a process asks for (providers.ErrRestart, as on a
+	// failed sync), or a reboot by hand or by an injector, may take one
+	// down beside those attrition has down, as a supervisor's restart does.
 	MaxDead int
 	// Unit is what one reboot takes down: one process (the zero value),
 	// or every process of one machine, zone or data center at once. A

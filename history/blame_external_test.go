@@ -82,21 +82,6 @@ func TestDropThatExplainsNothingIsNotBlamed(t *testing.T) {
 // the failing part's dropped operations are tried: a dropped write of
 // another key, which would make a read of its value fine, is not named.
 func TestBlameStaysInTheFailingPart(t *testing.T) {
-	type put struct {
-		Key   string
-		Write bool
-		Value int
-	}
-	kv := history.Model[int, put, int]{
-		Init: func() int { return 0 },
-		Step: func(state int, op put, got int) (bool, int) {
-			if op.Write {
-				return true, op.Value
-			}
-			return got == state, state
-		},
-		Partition: func(op put) string { return op.Key },
-	}
 	type step struct {
 		op      put
 		got     int

@@ -311,25 +311,29 @@ func TestAttachOnFailureOnly(t *testing.T) {
 	assert.True(t, strings.Contains(string(page), `read() -\u003e 2`), "porcupine's page describes the read as the model does")
 }
 
+// put is an operation on a key of a store of registers, kv its model,
+// partitioned by key.
+type put struct {
+	Key   string
+	Write bool
+	Value int
+}
+
+var kv = history.Model[int, put, int]{
+	Init: func() int { return 0 },
+	Step: func(state int, op put, got int) (bool, int) {
+		if op.Write {
+			return true, op.Value
+		}
+		return got == state, state
+	},
+	Partition: func(op put) string { return op.Key },
+}
+
 // TestPartsFailApart checks that, with Model.Partition, the error names
 // each part that fails, and no other, and that the first line names the
 // earliest operation that cannot be placed.
 func TestPartsFailApart(t *testing.T) {
-	type put struct {
-		Key   string
-		Write bool
-		Value int
-	}
-	kv := history.Model[int, put, int]{
-		Init: func() int { return 0 },
-		Step: func(state int, op put, got int) (bool, int) {
-			if op.Write {
-				return true, op.Value
-			}
-			return got == state, state
-		},
-		Partition: func(op put) string { return op.Key },
-	}
 	c := &clock{now: epoch}
 	h := history.New[put, int](c.Now)
 	for _, step := range []struct {

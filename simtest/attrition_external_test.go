@@ -21,12 +21,7 @@ func TestSoleCopyProcessesAreNeverWiped(t *testing.T) {
 	for _, sole := range []bool{false, true} {
 		boots := map[providers.Boot]int{}
 		res := simtest.Simulate(func(s *simtest.S) {
-			c := s.Boot(simtest.Processes{Name: "store", Count: 2, SoleCopy: sole, New: func() simtest.Process {
-				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-					boots[p.Cluster.Boot()]++
-					return p.Time.Sleep(ctx, 24*time.Hour)
-				})
-			}})
+			c := s.Boot(simtest.Processes{Name: "store", Count: 2, SoleCopy: sole, New: countingBoots(boots)})
 			c.Run(simtest.Phases{Chaos: time.Minute})
 		}, simtest.Chaos(cfg), simtest.Seeds(3))
 		require.True(t, res.OK(), res.Report)
@@ -145,12 +140,7 @@ func TestProcessesThatShareAMachineAreNeverWipedAlone(t *testing.T) {
 		}
 		boots := map[providers.Boot]int{}
 		res := simtest.Simulate(func(s *simtest.S) {
-			c := s.Boot(simtest.Processes{Name: "store", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2}, New: func() simtest.Process {
-				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-					boots[p.Cluster.Boot()]++
-					return p.Time.Sleep(ctx, 24*time.Hour)
-				})
-			}})
+			c := s.Boot(simtest.Processes{Name: "store", Count: 4, Topology: simtest.Topology{Machines: 2, PerMachine: 2}, New: countingBoots(boots)})
 			c.Run(simtest.Phases{Chaos: time.Minute})
 		}, simtest.Chaos(cfg), simtest.Seeds(3))
 		require.True(t, res.OK(), res.Report)
@@ -162,5 +152,16 @@ func TestProcessesThatShareAMachineAreNeverWipedAlone(t *testing.T) {
 			assert.Positive(t, boots[providers.AfterWipe], "an outage wipes the machine")
 			assert.Contains(t, res.Report, "; random wipes: on (a wiped process rejoins with an empty disk: see docs/wipes.md);")
 		}
+	}
+}
+
+// countingBoots makes processes that count their boots by kind in boots,
+// then idle.
+func countingBoots(boots map[providers.Boot]int) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			boots[p.Cluster.Boot()]++
+			return p.Time.Sleep(ctx, 24*time.Hour)
+		})
 	}
 }

@@ -159,12 +159,7 @@ func TestAttritionDrawsPowerLosses(t *testing.T) {
 	require.NoError(t, cfg.Validate(), "power loss alone is a valid attrition")
 	boots := map[providers.Boot]int{}
 	simtest.Run(t, func(s *simtest.S) {
-		c := s.Boot(simtest.Processes{Name: "server", Count: 2, New: func() simtest.Process {
-			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
-				boots[p.Cluster.Boot()]++
-				return p.Time.Sleep(ctx, time.Hour)
-			})
-		}})
+		c := s.Boot(simtest.Processes{Name: "server", Count: 2, New: countingBoots(boots)})
 		c.Run(simtest.Phases{Chaos: time.Minute})
 	}, simtest.Chaos(cfg), simtest.Seeds(2))
 	assert.Positive(t, boots[providers.AfterCrash], "power losses reboot processes, which boot told of a crash")
