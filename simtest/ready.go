@@ -115,14 +115,17 @@ const readyPoll = 10 * time.Millisecond
 // WaitReady waits until every named process, or every process of the
 // cluster when none is named, is up and ready at once ([Cluster.Ready]),
 // or ctx ends, whose error it then returns. It looks every 10ms of
-// simulated time, and takes a process that booted at the instant it looks
-// for not yet ready: a boot starts ready, and its Run has not yet had its
-// turn to say otherwise ([providers.SetNotReady] at the start of Run). A step of a rolling upgrade or restart waits here
-// before it takes the next process down, as a rollout that keeps at most
-// one process unavailable waits on readiness: [Cluster.Reboot] waits only
-// for its own process, so a reboot while attrition has another down
-// takes two down at once. A process taken down by [Cluster.Stop] is
-// waited for until its [Cluster.Start].
+// simulated time, and takes a process that booted at the instant it
+// looks for not yet ready: a boot starts ready, and its Run has not yet
+// had its turn to say otherwise ([providers.SetNotReady] at the start of
+// Run). A process taken down by [Cluster.Stop] is waited for until its
+// [Cluster.Start].
+//
+// A step of a rolling upgrade or restart waits here before it takes the
+// next process down, as a rollout that keeps at most one process
+// unavailable waits on readiness: [Cluster.Reboot] waits only for its own
+// process, so a reboot while attrition has another down, or while the
+// last one rebooted still catches up, takes two down at once.
 func (c *Cluster) WaitReady(ctx context.Context, names ...string) error {
 	procs := c.procs
 	if len(names) > 0 {
