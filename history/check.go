@@ -221,12 +221,14 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 }
 
 // maxBlamed bounds how many dropped operations blameDrop tries one at a
-// time, each a check of the failing part, and blameSteps each check's
-// steps: dozens of operations of unknown outcome can take a search past
-// any bound, and an explanation must not make a failing check slow.
+// time, each a check of the failing part, blameSteps each check's steps,
+// and blameBudget the steps of them all: dozens of operations of unknown
+// outcome can take a search past any bound, and an explanation must not
+// make a failing check slow.
 const (
-	maxBlamed  = 16
-	blameSteps = 1_000_000
+	maxBlamed   = 16
+	blameSteps  = 1_000_000
+	blameBudget = 4_000_000
 )
 
 // blameDrop looks among the operations dropped in failed, the first part
@@ -238,11 +240,13 @@ const (
 // returned first, the latest of them first, as what explains a stuck
 // operation most often came just before it; then, if none alone does, all
 // together. Each check keeps the check's Timeout and takes at most
-// blameSteps steps, and a cut one blames nothing.
+// blameSteps steps, and all of them blameBudget; a cut one blames nothing.
 func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c config, failed part[I, O], stuck *record[I, O]) {
-	if c.maxSteps == 0 || c.maxSteps > blameSteps {
-		c.maxSteps = blameSteps
+	most := blameSteps
+	if c.maxSteps > 0 {
+		most = min(most, c.maxSteps)
 	}
+	budget := blameBudget
 	var drops []*record[I, O]
 	for _, r := range h.snapshotDropped() {
 		if m.Partition == nil || m.Partition(r.in) == failed.name {
@@ -260,9 +264,15 @@ func blameDrop[S, I, O any](e *Error, h *History[I, O], m Model[S, I, O], c conf
 			all[i] = porcupine.Operation{ClientId: r.client, Input: r, Call: r.call, Output: r, Return: r.ret}
 		}
 		one := []part[I, O]{{name: failed.name, ops: ops}}
+		c.maxSteps = min(most, budget)
+		if c.maxSteps <= 0 {
+			return false
+		}
 		b := newBounds(1, c)
 		defer b.stop()
-		return porcupine.CheckOperations(m.porcupine(one, b), all) && b.cut[0] == notCut
+		ok := porcupine.CheckOperations(m.porcupine(one, b), all) && b.cut[0] == notCut
+		budget -= b.steps[0]
+		return ok
 	}
 	before := func(r *record[I, O]) bool { return r.call < stuck.ret }
 	tries := slices.Clone(drops)
