@@ -258,3 +258,26 @@ func TestPauseOnlyInEveryUnitIsAConfigurationError(t *testing.T) {
 		require.True(t, res.OK(), res.Report)
 	})
 }
+
+// When attrition only pauses every process, the chaos line says pauses
+// only, not weights of reboots that no process can take.
+func TestTheChaosLineOfAClusterAttritionOnlyPauses(t *testing.T) {
+	cfg := chaos.Defaults()
+	cfg.Attrition.Pause = 1
+	run := func(groups ...simtest.Processes) string {
+		res := simtest.Simulate(func(s *simtest.S) {
+			for i := range groups {
+				groups[i].New = func() simtest.Process { return &pausable{} }
+			}
+			c := s.Boot(groups...)
+			c.Run(simtest.Phases{Chaos: 20 * time.Second})
+		}, simtest.Seeds(2), simtest.Chaos(cfg))
+		require.True(t, res.OK(), res.Report)
+		return res.Report
+	}
+	all := run(simtest.Processes{Name: "cli", Count: 3, PauseOnly: true})
+	assert.Contains(t, all, "random pauses only, as attrition only pauses every process (Processes.PauseOnly): paused 200ms-5s (MaxDead 1); ")
+	assert.NotContains(t, all, "random reboots weighted")
+	mixed := run(simtest.Processes{Name: "srv", Count: 2}, simtest.Processes{Name: "cli", Count: 2, PauseOnly: true})
+	assert.Contains(t, mixed, "random reboots weighted graceful 2, crash 2, power loss 1, pause 1,")
+}

@@ -1090,7 +1090,9 @@ func (r *report) configLine() string {
 	if r.fromFiles {
 		return r.mergedChaos
 	}
-	return chaosLine(r.chaos, r.diskDirLoss, r.chaosRan, r.reach.procs.set && r.reach.wipeable.Max == 0)
+	rt := r.reach
+	onlyPaused := rt.procs.set && rt.pauseOnly.Min > 0 && rt.pauseOnly.Min >= rt.procs.Max
+	return chaosLine(r.chaos, r.diskDirLoss, r.chaosRan, rt.procs.set && rt.wipeable.Max == 0, onlyPaused)
 }
 
 // injectsNothing reports whether the Run's chaos injects no fault in any

@@ -21,9 +21,11 @@ import (
 // whether a seed reached the run phase of Cluster.Run, where alone
 // attrition reboots: without it the weights would announce reboots that
 // none of the seeds could have; unwipeable, that no seed's cluster had a
-// process a wipe could reach.
-func chaosLine(cfg chaos.Config, disks map[string]bool, ran, unwipeable bool) string {
-	reboots := rebootLine(cfg, unwipeable)
+// process a wipe could reach; onlyPaused, that attrition only paused every
+// process of every seed (Processes.PauseOnly), which its weights of the
+// other kinds would belie.
+func chaosLine(cfg chaos.Config, disks map[string]bool, ran, unwipeable, onlyPaused bool) string {
+	reboots := rebootLine(cfg, unwipeable, onlyPaused)
 	if !ran && (cfg.Attrition.Enabled || cfg.Randomize) {
 		reboots = "random reboots and wipes: none, as no seed reached the run phase of Cluster.Run, where attrition reboots"
 	}
@@ -34,7 +36,7 @@ func chaosLine(cfg chaos.Config, disks map[string]bool, ran, unwipeable bool) st
 	return line
 }
 
-func rebootLine(cfg chaos.Config, unwipeable bool) string {
+func rebootLine(cfg chaos.Config, unwipeable, onlyPaused bool) string {
 	a := cfg.Attrition
 	// Randomize draws per seed whether attrition is on, whatever Enabled
 	// says (chaos.Config.ForSeed).
@@ -59,6 +61,10 @@ func rebootLine(cfg chaos.Config, unwipeable bool) string {
 		kinds = append(kinds, "paused "+rangeText(a.PauseFor))
 	}
 	line := fmt.Sprintf("random reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
+	if onlyPaused {
+		// Every kind drawn for a PauseOnly process is a pause.
+		line = fmt.Sprintf("random pauses only, as attrition only pauses every process (Processes.PauseOnly): paused %s (MaxDead %d)", rangeText(a.PauseFor), a.MaxDead)
+	}
 	if o := a.Outages; o.On() {
 		line += fmt.Sprintf(", and an outage of a %v every %s, down %s (Attrition.Outages)", o.Unit, rangeText(o.Interval), rangeText(o.DownFor))
 	}
