@@ -643,6 +643,9 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 			}
 		}
 	}
+	if line := e.barrenLine(); line != "" {
+		b.WriteString("\n" + line)
+	}
 	if hint := e.coverageHint(); hint != "" {
 		b.WriteString("\n" + hint)
 	}
@@ -654,6 +657,41 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 		b.WriteString("\nsimtest: nothing to branch: every discovery came after its run's last draw, where a child would have nothing to draw afresh, so the exploration ran plain seeds; place Sometimes assertions on the rare steps as they happen, before the draws that come after them")
 	}
 	return b.String()
+}
+
+// barrenLine names the mark that spent the most children, a quarter of
+// all at least, and found nothing, when no mark's child failed: the step
+// after it is what its children do not reach, because earlier draws than
+// the mark's settle it or no assertion marks it, and the mark lines that
+// say so are only under -v. "" when there is none.
+func (e *exploration) barrenLine() string {
+	rp := e.rep
+	children := rp.Timelines - rp.Roots
+	if rp.Failed && rp.FailedFrom > 0 || children <= 0 {
+		return ""
+	}
+	best := -1
+	for i, m := range rp.PerMark {
+		if m.Found == 0 && 4*m.Timelines >= children && m.Timelines >= 20 && (best < 0 || m.Timelines > rp.PerMark[best].Timelines) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	m := rp.PerMark[best]
+	var names []string
+	for _, p := range followed(m) {
+		names = append(names, p.String())
+	}
+	names = append(names, faultsWorded(faultsFollowed(m))...)
+	follows := ""
+	if len(names) > 0 {
+		follows = ", which follows " + strings.Join(names, " and ") + ","
+	}
+	return fmt.Sprintf("simtest: mark %d%s spent %s of the %d children and found nothing new: its children do not reach the step after it, "+
+		"which draws before the mark settle or no assertion marks; place a Sometimes on what that step needs, or run plain seeds "+
+		"(docs/explore.md, \"When exploration loses to plain seeds\")", best+1, follows, plural.Count(m.Timelines, "timeline"), children)
 }
 
 // coverageHintMarks is how many of the marks one root seed's run must

@@ -256,6 +256,29 @@ func TestASaturatedExplorationThatFailedInAChildSaysWhatItsMarksCost(t *testing.
 	assert.Contains(t, got, "; timeline 8840 failed, a child of mark 3 at depth 1: recipe 42/7:9", got)
 }
 
+// TestTheMarkThatSpentMostAndFoundNothingIsNamed: the summary names, out
+// of -v, the mark whose children took a quarter of all or more and found
+// nothing, the step after it being the one they miss; not when a mark's
+// child failed, nor for a mark that found something.
+func TestTheMarkThatSpentMostAndFoundNothingIsNamed(t *testing.T) {
+	rep := func(failedFrom int) iexplore.Report {
+		return iexplore.Report{Timelines: 1400, Roots: 200, Marks: 3, GrewAt: 300, QuietRoots: 100, FailedFrom: failedFrom, Failed: failedFrom > 0,
+			PerMark: []iexplore.MarkReport{
+				{Parent: explore.Recipe{Seed: 7}, Timelines: 100, Found: 2},
+				{Parent: explore.Recipe{Seed: 7}, From: 1, Timelines: 900, Found: 0},
+				{Parent: explore.Recipe{Seed: 8}, Timelines: 200, Found: 0},
+			}}
+	}
+	e := &exploration{cfg: explore.Config{Timelines: 4096}, rep: rep(0)}
+	assert.Contains(t, e.summary(false, ""), "\nsimtest: mark 2 spent 900 timelines of the 1200 children and found nothing new: its children do not reach the step after it, "+
+		"which draws before the mark settle or no assertion marks; place a Sometimes on what that step needs, or run plain seeds")
+	e.rep = rep(3)
+	assert.NotContains(t, e.summary(false, ""), "found nothing new", "a mark's child failed")
+	e.rep = rep(0)
+	e.rep.PerMark[1].Found = 1
+	assert.NotContains(t, e.summary(false, ""), "found nothing new", "mark 3 took less than a quarter, and mark 2 found something")
+}
+
 // TestAFaultMarkNamesWhatTheFaultStruck: a mark's line words each kind of
 // fault with what it struck, as the device told it.
 func TestAFaultMarkNamesWhatTheFaultStruck(t *testing.T) {
