@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
@@ -158,4 +159,29 @@ func TestAnInvariantThatOnlySkippedIsAGapThatSaysSo(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, merged.Tests, 1)
 	assert.NotContains(t, merged.Tests[0].Report, "coverage gap", "the other shard judged it: %s", merged.Tests[0].Report)
+}
+
+// skippingCheck is a workload that waits out the chaos phase and whose
+// Check returns SkipCheck.
+type skippingCheck struct{}
+
+func (skippingCheck) Setup(context.Context, providers.Providers) error { return nil }
+func (skippingCheck) Run(ctx context.Context, p providers.Providers) error {
+	return providers.Wait(simtest.ChaosContext(ctx), p.Task)
+}
+func (skippingCheck) Check(context.Context, providers.Providers) error {
+	return fmt.Errorf("shard-1 is down: %w", simtest.SkipCheck)
+}
+
+// A workload's Check that returns SkipCheck fails the seed, as any error
+// does, and the failure says that SkipCheck is for the checks that run
+// again.
+func TestAWorkloadsCheckThatSkipsIsToldWhatSkipCheckIsFor(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", New: waiting})
+		c.Run(simtest.Phases{Chaos: time.Second}, skippingCheck{})
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.Equal(t, 1, res.Failed)
+	assert.Contains(t, res.Report, "check: shard-1 is down: simtest: skip this check of the invariant (SkipCheck is for an invariant's or an Eventually's check, which runs again at the next step; "+
+		"a workload's Check runs once, so return nil where it cannot judge, or an error that says what it could not check)")
 }

@@ -279,7 +279,14 @@ func (c *Cluster) Run(ph Phases, ws ...Workload) {
 	defer func() { s.checkErrs.to = len(s.errs) }() // a Check's FailNow too
 	for i, w := range ws {
 		if err := w.Check(ctx, p); err != nil {
-			s.failAt(workloadSiteOr(w, "Check", loc), fmt.Sprintf("workload %s: check: %v", names[i], err), err)
+			msg := fmt.Sprintf("workload %s: check: %v", names[i], err)
+			if errors.Is(err, SkipCheck) {
+				// A workload's Check judges once, at the end: it has no
+				// later step to leave the judgement to.
+				msg += " (SkipCheck is for an invariant's or an Eventually's check, which runs again at the next step; a workload's Check runs once, " +
+					"so return nil where it cannot judge, or an error that says what it could not check)"
+			}
+			s.failAt(workloadSiteOr(w, "Check", loc), msg, err)
 		}
 	}
 }
