@@ -476,3 +476,21 @@ func TestSimulateWritesOverItsFileEachCall(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "no file beside")
 }
+
+// Under -v, where the seeds' lines stream as they end, a failing seed of a
+// Run that goes on past failures logs its replay line as it fails, not
+// only in the report at the Run's end, which a job cut off never reaches.
+func TestAFailingSeedsReplayLineStreamsUnderVerbose(t *testing.T) {
+	r := runIn("TestStreamed", func(r *recorder) {
+		simtest.Run(r, rareBug, simtest.Seeds(1000), simtest.BaseSeed(1), simtest.KeepGoing(), simtest.KeepFailures(false), simtest.Verbose())
+	})
+	require.True(t, r.failed)
+	var streamed []string
+	for _, l := range r.logs {
+		if strings.HasPrefix(l, "simtest: seed ") && strings.Contains(l, " failed: ") {
+			streamed = append(streamed, l)
+		}
+	}
+	require.Len(t, streamed, 2, "one for each failing seed: %v", streamed)
+	assert.Regexp(t, `^simtest: seed \d+ failed: \S+ driver: results_external_test\.go:\d+: the planted bug fired\n    replay: go test -run '\^TestStreamed\$' \./simtest -simseed=\d+$`, streamed[0])
+}

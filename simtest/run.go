@@ -516,8 +516,9 @@ func (r *runner) run() {
 	commit := func(o *seedOutcome) bool {
 		t.Helper()
 		seed := o.res.Seed
-		if log := r.rep.seedLog(r.rep.add(o)); log != "" {
-			t.Log("simtest: " + log)
+		logged := r.rep.seedLog(r.rep.add(o))
+		if logged != "" {
+			t.Log("simtest: " + logged)
 		}
 		if r.cfg.checkingReplay {
 			t.Log(endedLine(o))
@@ -541,6 +542,12 @@ func (r *runner) run() {
 		}
 		if sr.Outcome == OutcomeFail {
 			sr.Replay = r.replayFor(o)
+			if logged != "" && r.rep.keepGoing {
+				// The seeds' lines stream under -v: a failing one's replay
+				// line comes with it, not only at the Run's end, which a
+				// job cancelled or cut off never reaches.
+				t.Logf("simtest: seed %d failed: %s\n    replay: %s", seed, sr.FirstFailure, sr.Replay)
+			}
 			if !checked && (!keptSeed || !r.rep.keepGoing) {
 				// Before the results line is written, which records it.
 				checked = true
