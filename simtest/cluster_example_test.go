@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -216,4 +217,39 @@ func ExampleCluster_WaitReady() {
 	// 0s: reboot kv-0
 	// 3s: reboot kv-1
 	// 6s: reboot kv-2
+}
+
+// A cluster that starts mixed, as a rollout left half done leaves it:
+// ReleaseOf boots kv-1 into v2 and the others into Release, each a first
+// boot, and a reboot Into v2 goes on with the rollout.
+func ExampleProcesses_releaseOf() {
+	simtest.Simulate(func(s *simtest.S) {
+		var boots []string
+		node := func(release string) func(simtest.ProcessID) simtest.Process {
+			return func(id simtest.ProcessID) simtest.Process {
+				boots = append(boots, fmt.Sprintf("%s boot %d: %s", id.Name, id.Boot, release))
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					return providers.Wait(ctx, p.Task)
+				})
+			}
+		}
+		c := s.Boot(simtest.Processes{Name: "kv", Count: 3,
+			Releases: map[string]func(simtest.ProcessID) simtest.Process{"v1": node("v1"), "v2": node("v2")},
+			Release:  "v1",
+			ReleaseOf: func(i int) string {
+				if i == 1 {
+					return "v2"
+				}
+				return "" // Release
+			},
+		})
+		c.Reboot("kv-0", simtest.Graceful, simtest.Into("v2"))
+		slices.Sort(boots)
+		fmt.Println(strings.Join(boots, "\n"))
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	// Output:
+	// kv-0 boot 1: v1
+	// kv-0 boot 2: v2
+	// kv-1 boot 1: v2
+	// kv-2 boot 1: v1
 }
