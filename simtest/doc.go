@@ -70,7 +70,8 @@
 //	-simseed=N        replay only seed N (or N,M,...: only those seeds)
 //	-simseeds=N       run N seeds
 //	-simscale=K       run K times each Run's own count (its Seeds, or the
-//	                  default): a nightly job's ten times a pull request's
+//	                  default; a Fuzz target's seed corpus too): a nightly
+//	                  job's ten times a pull request's
 //	-simbase=N        derive the seeds from base seed N and the test's name
 //	-simfresh         draw a fresh base seed (logged) for every Run
 //	-simcheck         run every seed twice and fail if the two runs differ
