@@ -256,9 +256,11 @@
 // schedules of [Cluster.Inject] beside them; a workload runs for the
 // chaos phase by looping on [ChaosContext]. A group of several builds
 // declares them as [Processes.Releases], and a reboot given [Into] boots
-// a process into another: an upgrade, or a rollback; a later release
-// boots on an earlier one's disks, kept under testdata, through
-// [Disk.Save] and [Disk.Load]. docs/processes.md,
+// a process into another: an upgrade, or a rollback ([Processes.ReleaseOf]
+// starts a cluster mixed, and [Cluster.WaitReady] keeps a rolling step
+// from taking a second process down); a later release boots on an earlier
+// one's disks, kept under testdata, through [Disk.Save] and [Disk.Load].
+// docs/processes.md,
 // docs/reboots.md and docs/topology.md are the chapters.
 //
 // # Liveness
