@@ -60,6 +60,11 @@ type SweepTest struct {
 	// met no fault, counted over the shards, as one Run of them all
 	// fails it; empty otherwise.
 	NoChaos string
+	// BuiltApart is the report's warning that the shards' test binaries
+	// were built differently or ran other source, whose seeds may have
+	// run other code; empty when they agree or say nothing. It fails no
+	// test: moonpool-merge -strict fails the merge for it.
+	BuiltApart string
 
 	Seeds, Passed, Failed int
 	// Planned is how many seeds the shards set out to run, when some
@@ -727,7 +732,8 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	if len(t.Missing) > 0 {
 		fmt.Fprintf(&b, "simtest: missing shards: %v of %d; their seeds are not in this report: run them again\n", t.Missing, t.Shards)
 	}
-	b.WriteString(builtApart(files))
+	t.BuiltApart = builtApart(files)
+	b.WriteString(t.BuiltApart)
 	b.WriteString(cutLines(cutOff))
 	for _, e := range t.WallClock {
 		b.WriteString(e + "\n")

@@ -25,8 +25,9 @@ why, and the seeds run and failed.
 It exits 0 when every seed passed with no failed assertion, no gap in
 assertion coverage and no missing shard; 1 otherwise, and when a shard's
 file was cut off before its summary (its go test killed) or a shard
-stopped at its go test -timeout short of its seeds; 2 when the files
-cannot be merged.
+stopped at its go test -timeout short of its seeds, and, with -strict,
+when the shards' test binaries were built differently (another Go,
+module version, commit or source); 2 when the files cannot be merged.
 
 Flags may come before or after the results; after "--", every argument
 is a result.
@@ -44,6 +45,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	out := fs.String("o", "", "write the report to this `file` as well as to standard output;\n\"-\" is standard output alone (./- names a file called -)")
+	strict := fs.Bool("strict", false, "fail the merge (exit 1) when the shards' test binaries were built differently, which is\notherwise a warning: their seeds may have run other code")
 	junitOut := fs.String("junit", "", "write the merged result as JUnit XML to this `file`, for CI's test view: a testcase per test;\na failing one's message naming where its seeds failed, its body starting with a replay line for each place\nand the first 100 failing seeds; not \"-\", as standard output has the report")
 	// Package flag stops at the first argument that is not a flag; the
 	// command takes its flags after the results too, parsing on past each
@@ -103,6 +105,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	if !sw.OK() {
 		return 1
+	}
+	if *strict {
+		for _, t := range sw.Tests {
+			if t.BuiltApart != "" {
+				fmt.Fprintf(stderr, "moonpool-merge: -strict: the shards of %s were built differently, so their seeds may have run other code; build every shard from one commit\n", t.Test)
+				return 1
+			}
+		}
 	}
 	return 0
 }

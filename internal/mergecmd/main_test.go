@@ -260,3 +260,25 @@ func TestAShardAtItsTimeoutFailsTheMerge(t *testing.T) {
 	assert.Equal(t, 1, code, errs)
 	assert.Contains(t, out, "simtest: 1 of 2 shards ended at their go test's -timeout (go test -timeout): the seeds are those they reached; shards [0] did not run all their seeds (shard 0 ran 50 of the 80 it was given), which fails the merge")
 }
+
+// -strict fails a merge of shards built differently, which is otherwise a
+// warning.
+func TestStrictFailsShardsBuiltApart(t *testing.T) {
+	dir := t.TempDir()
+	shards(t, dir, 2, func(s *simtest.S) { s.Sleep(time.Second) })
+	code, _, _ := run("-strict", dir)
+	assert.Equal(t, 0, code, "built alike")
+
+	path := filepath.Join(dir, "Simulate.shard-1-of-2.jsonl")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	edited := strings.Replace(string(data), `"source_hash":"`, `"source_hash":"ffff`, 1)
+	require.NotEqual(t, string(data), edited, "the summary records the source hash")
+	require.NoError(t, os.WriteFile(path, []byte(edited), 0o666))
+	code, out, errs := run(dir)
+	assert.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "simtest: warning: the shards' test binaries were built differently (source hash ")
+	code, _, errs = run("-strict", dir)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "moonpool-merge: -strict: the shards of Simulate were built differently, so their seeds may have run other code; build every shard from one commit\n", errs)
+}
