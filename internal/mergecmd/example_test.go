@@ -13,7 +13,7 @@ func ExampleMain() {
 	code := mergecmd.Main(nil, io.Discard, os.Stdout)
 	fmt.Println("exit", code)
 	// Output:
-	// usage: moonpool-merge [-o file] [-junit file] results...
+	// usage: moonpool-merge [-o file] [-junit file] [-strict] results...
 	//
 	// moonpool-merge merges the -simresults files of a sweep's shards (go test
 	// ... -simall -simshard=i/n -simresults=dir/) into one report per test: the
@@ -27,8 +27,9 @@ func ExampleMain() {
 	// It exits 0 when every seed passed with no failed assertion, no gap in
 	// assertion coverage and no missing shard; 1 otherwise, and when a shard's
 	// file was cut off before its summary (its go test killed) or a shard
-	// stopped at its go test -timeout short of its seeds; 2 when the files
-	// cannot be merged.
+	// stopped at its go test -timeout short of its seeds, and, with -strict,
+	// when the shards' test binaries were built differently (another Go,
+	// module version, commit or source); 2 when the files cannot be merged.
 	//
 	// Flags may come before or after the results; after "--", every argument
 	// is a result.
@@ -41,5 +42,8 @@ func ExampleMain() {
 	//   -o file
 	//     	write the report to this file as well as to standard output;
 	//     	"-" is standard output alone (./- names a file called -)
+	//   -strict
+	//     	fail the merge (exit 1) when the shards' test binaries were built differently, which is
+	//     	otherwise a warning: their seeds may have run other code
 	// exit 2
 }

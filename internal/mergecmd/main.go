@@ -11,7 +11,7 @@ import (
 	"github.com/moonpool-go/moonpool/simtest"
 )
 
-const usage = `usage: moonpool-merge [-o file] [-junit file] results...
+const usage = `usage: moonpool-merge [-o file] [-junit file] [-strict] results...
 
 moonpool-merge merges the -simresults files of a sweep's shards (go test
 ... -simall -simshard=i/n -simresults=dir/) into one report per test: the

@@ -42,7 +42,7 @@ func TestUsageWithoutArguments(t *testing.T) {
 	code, out, errs := run()
 	assert.Equal(t, 2, code)
 	assert.Empty(t, out)
-	assert.True(t, strings.HasPrefix(errs, "usage: moonpool-merge [-o file] [-junit file] results..."), errs)
+	assert.True(t, strings.HasPrefix(errs, "usage: moonpool-merge [-o file] [-junit file] [-strict] results..."), errs)
 	assert.Contains(t, errs, "-o file")
 }
 
