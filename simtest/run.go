@@ -648,6 +648,7 @@ func (r *runner) run() {
 	}
 	if r.stoppedBy == stoppedByInterrupt {
 		t.Error(interruptError(r.interrupts.got, r.rep.seeds, r.plannedSeeds()))
+		defer r.interrupts.reraise() // once the report is logged
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
