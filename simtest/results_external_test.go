@@ -492,5 +492,5 @@ func TestAFailingSeedsReplayLineStreamsUnderVerbose(t *testing.T) {
 		}
 	}
 	require.Len(t, streamed, 2, "one for each failing seed: %v", streamed)
-	assert.Regexp(t, `^simtest: seed \d+ failed: \S+ driver: results_external_test\.go:\d+: the planted bug fired\n    replay: go test -run '\^TestStreamed\$' \./simtest -simseed=\d+$`, streamed[0])
+	assert.Regexp(t, `^simtest: seed \d+ failed: \S+ driver: results_external_test\.go:\d+: the planted bug fired\n    replay: go test -run '\^TestStreamed\$' \./simtest -simseed=\d+( -\S+)*$`, streamed[0], "the line repeats the build's flags, as -race")
 }
