@@ -156,3 +156,27 @@ func TestBlameIsBounded(t *testing.T) {
 	assert.Contains(t, err.Error(), "(and 40 dropped, left out as having changed nothing) is not linearizable")
 	assert.NotContains(t, err.Error(), "taken effect")
 }
+
+// TestBlameOfOnePartDoesNotClearTheOthers checks that, with
+// Model.Partition, a dropped write that explains the failing part the
+// first line names is said to make that part linearizable, not the
+// history, while another part fails that no drop explains.
+func TestBlameOfOnePartDoesNotClearTheOthers(t *testing.T) {
+	c := &clock{now: epoch}
+	h := history.New[put, int](c.Now)
+	h.Call(0, put{"b", true, 7}).Drop()
+	c.Advance(time.Second)
+	call := h.Call(0, put{"b", false, 0})
+	c.Advance(time.Second)
+	call.Return(7)
+	call = h.Call(1, put{"a", false, 0})
+	c.Advance(time.Second)
+	call.Return(9) // written by none
+
+	err := history.Check(h, kv)
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Contains(t, msg, "; 2 parts fail")
+	assert.Contains(t, msg, "\n  had the dropped client 0's {b true 7} -> ? (called at 0.000s, dropped at 0.000s) taken effect, part \"b\" would be linearizable, so that part's failure (not the other parts') may be the recording's: ")
+	assert.NotContains(t, msg, "the history would be linearizable", "part a fails whatever b's write did")
+}

@@ -214,8 +214,11 @@ func Check[S, I, O any](h *History[I, O], m Model[S, I, O], opts ...Option) erro
 	}
 	e.dropped = h.Outcomes().Dropped
 	e.leaveOut, e.leftOut = c.leaveOut != nil, leftOut
-	if first, stuck := explain(e, m, parts, info.PartialLinearizations(), b.cut); first >= 0 && e.dropped > 0 {
+	if first, stuck, alone := explain(e, m, parts, info.PartialLinearizations(), b.cut); first >= 0 && e.dropped > 0 {
 		blameDrop(e, h, m, c, parts[first], stuck)
+		if !alone {
+			e.blamePart = parts[first].name
+		}
 	}
 	return e
 }

@@ -36,6 +36,7 @@ type Error struct {
 	leftOut      int      // the unknown writes LeaveOutUnread left out
 	blamed       int      // the dropped operations that, had they taken effect, pass the failing part (blameDrop)
 	blame        string   // the one, when one alone does
+	blamePart    string   // the failing part they are of, when others fail or went unchecked
 	at           int64    // the call of the operation the first line names
 	first        string   // the first line's explanation
 	detail       strings.Builder
@@ -118,16 +119,24 @@ func (e *Error) Error() string {
 }
 
 // blameLine says which dropped operation would, had it taken effect, make
-// the failing part linearizable; "" when none would.
+// the failing part linearizable, and so the history when no other part
+// fails or went unchecked; "" when none would.
 func (e *Error) blameLine() string {
 	const fix = "Drop says a call changed nothing: end one whose error cannot tell (a timeout, a lost connection, a refusal of a request that was sent again) with Unknown, and Drop only what never left (rpc.ErrNotSent) or what your protocol proves had no effect"
+	its, what, failure := "its", "the history", "the failure"
+	if e.blamePart != "" {
+		// Other parts fail or went unchecked, which a drop of this part
+		// cannot mend: only this part would pass.
+		its, what = fmt.Sprintf("part %q's", e.blamePart), fmt.Sprintf("part %q", e.blamePart)
+		failure = "that part's failure (not the other parts')"
+	}
 	switch {
 	case e.blamed == 0:
 		return ""
 	case e.blame != "":
-		return fmt.Sprintf("\n  had the dropped %s taken effect, the history would be linearizable, so the failure may be the recording's: %s", e.blame, fix)
+		return fmt.Sprintf("\n  had the dropped %s taken effect, %s would be linearizable, so %s may be the recording's: %s", e.blame, what, failure, fix)
 	}
-	return fmt.Sprintf("\n  had its %d dropped operations taken effect, the history would be linearizable (no one of those tried alone makes it so), so the failure may be the recording's: %s", e.blamed, fix)
+	return fmt.Sprintf("\n  had %s %d dropped operations taken effect, %s would be linearizable (no one of those tried alone makes it so), so %s may be the recording's: %s", its, e.blamed, what, failure, fix)
 }
 
 // unknownAdvice names, for a check that did not finish, the operations of
@@ -193,8 +202,9 @@ type failure[I, O any] struct {
 // that fails, the longest, and what cannot follow it; then the parts
 // that went unchecked. It returns the index of the part whose failure the
 // first line names and the operation it names, or -1 and nil when it
-// names none.
-func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) (first int, stuck *record[I, O]) {
+// names none, and whether that part is the only one that failed or went
+// unchecked: whether the history would pass if that part did.
+func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partials [][][]int, cut []cutBy) (first int, stuck *record[I, O], alone bool) {
 	var fails []failure[I, O]
 	var stepCut, timeCut []string
 	for p, pt := range parts {
@@ -264,12 +274,12 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			}
 			e.cut = append(e.cut, fmt.Sprintf("%s %s (MaxSteps)", what, plural.Count(e.maxSteps, "step")))
 		}
-		return -1, nil
+		return -1, nil, false
 	}
 	if len(fails) == 0 {
 		// Porcupine found no failing part: it cannot say which.
 		e.first = "the check found no order, and no part that fails"
-		return -1, nil
+		return -1, nil, false
 	}
 	slices.SortStableFunc(fails, func(a, b failure[I, O]) int { return cmp.Compare(a.stuck.call, b.stuck.call) })
 	f := fails[0]
@@ -351,7 +361,7 @@ func explain[S, I, O any](e *Error, m Model[S, I, O], parts []part[I, O], partia
 			"(if it is a read, Step's refusal did no harm: a read whose outcome is unknown tells nothing, and Drop records it so)",
 			f.judged.client, m.describe(f.judged), span(f.judged), f.judgedIn)
 	}
-	return fails[0].index, fails[0].stuck
+	return fails[0].index, fails[0].stuck, len(fails) == 1 && len(stepCut) == 0 && len(timeCut) == 0
 }
 
 // judgedUnknown finds an operation of ops whose outcome is unknown that
