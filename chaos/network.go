@@ -400,10 +400,11 @@ func RandomNetwork() Network {
 // ConnectFailProb, MaxClockSkew and MaxClockDrift, SleepDelayProb,
 // DatagramLossProb, DatagramDupProb, DatagramReorderProb). The settings
 // that only shape a family's faults keep c's values while it is off
-// (CloseCooldown, CloseExplicitProb, ConnectHangProb, ClockDriftAtBoundProb,
-// MaxSleepDelay, DatagramReorderDelay), and those never drawn keep them always
-// (ClogDuration, SendBuffer, Backlog, the datagram size limits,
-// ZoneLatency and DataCenterLatency). The result has Randomize cleared.
+// (CloseCooldown, CloseExplicitProb, ConnectHangProb, MaxSleepDelay,
+// DatagramReorderDelay), and those never drawn keep them always
+// (ClogDuration, SendBuffer, Backlog, ClockDriftAtBoundProb, the datagram
+// size limits, ZoneLatency and DataCenterLatency). The result has
+// Randomize cleared.
 func (c Network) Draw(src rand.Source) Network {
 	r := drawer{src}
 
