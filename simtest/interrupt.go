@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/moonpool-go/moonpool/internal/plural"
 )
 
 // stoppedByInterrupt: the process was sent SIGINT or SIGTERM (a Run's
@@ -15,24 +18,41 @@ const stoppedByInterrupt = "an interrupt"
 // interrupts hears the interrupts a Run of go test stops at: a test
 // binary's default is to die at once, with the seeds that failed before
 // never reported, and a CI job's log holding no replay line. The first
-// stops the Run between two seeds, which then reports what ran, and the
-// binary ends a moment later by the same signal (reraise); a second ends
-// it at once, as before. nil for a Run that does not stop so (Simulate's,
-// a fuzz input's, a replay's).
+// stops every Run between two seeds, which then reports what ran, and
+// the binary ends a moment after the last of them by the same signal
+// (reraise); a second ends it at once, as before. nil for a Run that
+// does not stop so (Simulate's, a fuzz input's, a replay's).
 type interrupts struct {
-	c   chan os.Signal
-	got os.Signal
+	got os.Signal // the interrupt this Run stopped at
+}
+
+// interrupted is the process's hearing, which its Runs share: a signal
+// comes once for the process, not once per Run. Once the first has come
+// nothing hears them, so the next ends the binary; a Run that starts
+// after it stops after its first seed; and the binary ends only once no
+// Run is under way, so that a Run beside the one that heard it first (a
+// parallel test's) still reports, and go test prints the output it holds.
+var interrupted struct {
+	mu   sync.Mutex
+	c    chan os.Signal // while Runs listen and none has come
+	runs int            // the Runs under way
+	got  os.Signal      // the first that came
 }
 
 // listenForInterrupts starts hearing them; stop ends it.
 func listenForInterrupts() *interrupts {
-	in := &interrupts{c: make(chan os.Signal, 1)}
-	signal.Notify(in.c, os.Interrupt, syscall.SIGTERM)
-	return in
+	interrupted.mu.Lock()
+	defer interrupted.mu.Unlock()
+	if interrupted.c == nil && interrupted.got == nil {
+		interrupted.c = make(chan os.Signal, 1)
+		signal.Notify(interrupted.c, os.Interrupt, syscall.SIGTERM)
+	}
+	interrupted.runs++
+	return &interrupts{}
 }
 
-// came reports whether an interrupt has come; the first one that does
-// stops the hearing, so that the next ends the binary.
+// came reports whether an interrupt has come to the process; the first
+// one that does stops the hearing, so that the next ends the binary.
 func (in *interrupts) came() bool {
 	if in == nil {
 		return false
@@ -40,18 +60,43 @@ func (in *interrupts) came() bool {
 	if in.got != nil {
 		return true
 	}
-	select {
-	case in.got = <-in.c:
-		signal.Stop(in.c)
-		return true
-	default:
-		return false
+	interrupted.mu.Lock()
+	defer interrupted.mu.Unlock()
+	if interrupted.c != nil {
+		select {
+		case interrupted.got = <-interrupted.c:
+			signal.Stop(interrupted.c)
+			interrupted.c = nil
+		default:
+		}
 	}
+	in.got = interrupted.got
+	return in.got != nil
 }
 
+// stop ends the Run's hearing. The last Run under way to stop after an
+// interrupt came, even one that came after its last look, has the signal
+// sent again (reraise).
 func (in *interrupts) stop() {
-	if in != nil {
-		signal.Stop(in.c)
+	if in == nil {
+		return
+	}
+	interrupted.mu.Lock()
+	defer interrupted.mu.Unlock()
+	interrupted.runs--
+	if interrupted.runs > 0 {
+		return
+	}
+	if interrupted.c != nil {
+		signal.Stop(interrupted.c)
+		select {
+		case interrupted.got = <-interrupted.c:
+		default:
+		}
+		interrupted.c = nil
+	}
+	if interrupted.got != nil {
+		reraise(interrupted.got)
 	}
 }
 
@@ -60,14 +105,18 @@ func (in *interrupts) stop() {
 // holds until the test ends unless -v.
 const reraiseAfter = time.Second
 
-// reraise sends the signal that stopped the Run to the process again, a
-// moment after the Run returns, with the signal's default action back:
-// the binary ends as the interrupt asked, rather than going on to its
-// other tests, whose Runs would each hear the next interrupt alone.
-func (in *interrupts) reraise() {
-	sig := in.got
+// reraise sends sig to the process again, a moment after the last Run
+// under way returned, with the signal's default action back: the binary
+// ends as the interrupt asked, rather than going on to its other tests.
+// A Run under way then (one that started since) sends it when it stops.
+func reraise(sig os.Signal) {
 	go func() {
 		time.Sleep(reraiseAfter)
+		interrupted.mu.Lock()
+		defer interrupted.mu.Unlock()
+		if interrupted.runs > 0 {
+			return
+		}
 		signal.Reset(sig)
 		if p, err := os.FindProcess(os.Getpid()); err == nil {
 			_ = p.Signal(sig)
@@ -76,13 +125,16 @@ func (in *interrupts) reraise() {
 }
 
 // interruptError is the failure of a Run an interrupt stopped after ran
-// of the planned seeds.
-func interruptError(sig os.Signal, ran, planned int) string {
-	ranOf := fmt.Sprintf("%d seeds", ran)
-	if planned > ran {
+// of the planned seeds, or after ran timelines when it explored.
+func interruptError(sig os.Signal, ran, planned int, explored bool) string {
+	ranOf, what := plural.Count(ran, "seed"), "seeds"
+	switch {
+	case explored:
+		ranOf, what = plural.Count(ran, "timeline"), "timelines"
+	case planned > ran:
 		ranOf = fmt.Sprintf("%d of %d seeds", ran, planned)
 	}
-	return fmt.Sprintf("simtest: the Run stopped after %s, as the process was sent %v (a cancelled CI job, a Ctrl-C), to report what its seeds found; "+
+	return fmt.Sprintf("simtest: the Run stopped after %s, as the process was sent %v (a cancelled CI job, a Ctrl-C), to report what its %s found; "+
 		"the test binary then ends as the signal asks, a second after this report (a second signal ends it at once). "+
-		"Its results file, if it writes one, has no summary, so a merge takes it for a shard cut off", ranOf, sig)
+		"Its results file, if it writes one, has no summary, so a merge takes it for a shard cut off", ranOf, sig, what)
 }

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -39,6 +40,71 @@ func TestInterruptInAChildThen(t *testing.T) {
 	Run(t, func(s *S) { time.Sleep(2 * time.Millisecond) }, Seeds(100000), KeepFailures(false))
 }
 
+// TestChildRunsBesideAnInterrupt runs two Runs at once in the child process
+// of TestAnInterruptWaitsForTheRunsBeside: one of seeds that fail one in
+// ten, and one whose first seed is under way until two seconds after the
+// process is sent an interrupt, longer than the moment the binary waits
+// after a report before it ends.
+func TestChildRunsBesideAnInterrupt(t *testing.T) {
+	if os.Getenv("SIMTEST_INTERRUPT_CHILD") == "" {
+		t.Skip("run by TestAnInterruptWaitsForTheRunsBeside")
+	}
+	t.Run("fast", func(t *testing.T) {
+		t.Parallel()
+		Run(t, func(s *S) {
+			time.Sleep(2 * time.Millisecond)
+			if s.Providers().Random.IntN(10) == 0 {
+				s.Errorf("the planted bug fired")
+			}
+		}, Seeds(100000), KeepGoing(), KeepFailures(false))
+	})
+	t.Run("slow", func(t *testing.T) {
+		t.Parallel()
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+		Run(t, func(s *S) {
+			select {
+			case <-sig:
+				time.Sleep(2 * reraiseAfter)
+			case <-time.After(time.Minute):
+			}
+		}, Seeds(1000), KeepFailures(false))
+	})
+}
+
+// An interrupt stops every Run under way, and the binary ends only once
+// the last has reported: a Run beside the one that stopped first, whose
+// seed was still going, was ended by the signal sent again a second after
+// the first Run's report, with no report of its own.
+func TestAnInterruptWaitsForTheRunsBeside(t *testing.T) {
+	t.Parallel() // waits on a process of its own
+	bin, err := filepath.Abs(os.Args[0])
+	require.NoError(t, err)
+	cmd := exec.Command(bin, "-test.run=^TestChildRunsBesideAnInterrupt$", "-test.v", "-test.timeout=2m")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "SIMTEST_INTERRUPT_CHILD=1")
+	pipe, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var out strings.Builder
+	lines := bufio.NewScanner(pipe)
+	signalled := false
+	for lines.Scan() {
+		out.WriteString(lines.Text() + "\n")
+		if !signalled && strings.Contains(lines.Text(), " FAIL sim=") {
+			require.NoError(t, cmd.Process.Signal(os.Interrupt))
+			signalled = true
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, out.String())
+	assert.Contains(t, out.String(), "--- FAIL: TestChildRunsBesideAnInterrupt/fast ")
+	assert.Contains(t, out.String(), "--- FAIL: TestChildRunsBesideAnInterrupt/slow ", "the Run beside reports too")
+	assert.Contains(t, out.String(), "simtest: the Run stopped after 1 of 1000 seeds, as the process was sent interrupt")
+}
+
 // An interrupt, as a cancelled CI job sends, stops the Run between two
 // seeds: it reports the seeds that ran, those that failed with their
 // replay lines, and fails the test saying why, where the binary used to
@@ -70,10 +136,15 @@ func TestAnInterruptStopsTheRun(t *testing.T) {
 	require.ErrorAs(t, err, &exit, out.String())
 	status, ok := exit.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
-	assert.True(t, status.Signaled() && status.Signal() == syscall.SIGINT, "the binary ends by the signal, once the Run has reported: %v: %s", status, out.String())
+	// It ends by the signal sent again unless it ran out of tests first.
+	assert.True(t, !status.Signaled() || status.Signal() == syscall.SIGINT, "the binary ends by the signal, once the Run has reported: %v: %s", status, out.String())
 	assert.Regexp(t, `simtest: the Run stopped after \d+ of 100000 seeds, as the process was sent interrupt \(a cancelled CI job, a Ctrl-C\), to report what its seeds found`, out.String())
 	assert.Contains(t, out.String(), "failing seeds: ", "the failing seeds that ran are listed")
 	assert.Contains(t, out.String(), "go test -run '^TestInterruptInAChild$' ./simtest -simseed=", "with their replay lines")
 	assert.Contains(t, out.String(), "--- FAIL: TestInterruptInAChild ")
-	assert.NotContains(t, out.String(), "TestInterruptInAChildThen (", "the next test's Run does not run on")
+	assert.NotContains(t, out.String(), "--- PASS: TestInterruptInAChildThen", "the next test's Run does not run on")
+	if strings.Contains(out.String(), "--- FAIL: TestInterruptInAChildThen ") {
+		// Begun in the moment before the binary ends: its first seed.
+		assert.Contains(t, out.String(), "simtest: the Run stopped after 1 of 100000 seeds", "the next test's Run stops after its first seed")
+	}
 }

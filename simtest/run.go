@@ -647,8 +647,7 @@ func (r *runner) run() {
 		t.Error(timeoutError(r.rep.seeds, r.plannedSeeds(), r.deadline.window, r.exp.exploring()))
 	}
 	if r.stoppedBy == stoppedByInterrupt {
-		t.Error(interruptError(r.interrupts.got, r.rep.seeds, r.plannedSeeds()))
-		defer r.interrupts.reraise() // once the report is logged
+		t.Error(interruptError(r.interrupts.got, r.rep.seeds, r.plannedSeeds(), r.exp.exploring()))
 	}
 	if stopped != nil && stopped.failed() {
 		seed := stopped.res.Seed
