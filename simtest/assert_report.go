@@ -13,16 +13,38 @@ import (
 	"github.com/moonpool-go/moonpool/internal/tally"
 )
 
+// cutShort is whether a Run ran only some of its seeds, and why, for its
+// assertion table's head.
+type cutShort uint8
+
+const (
+	ranAll       cutShort = iota
+	cutAtFailure          // stopped at a failing seed: -simall runs the rest
+	cutByStop             // stopped before go test's -timeout, or at an interrupt
+)
+
+// cutOf is the cutShort of a Run cut short or not (cut), stopped by
+// stoppedBy ("" for none).
+func cutOf(cut bool, stoppedBy string) cutShort {
+	switch {
+	case !cut:
+		return ranAll
+	case stoppedBy != "":
+		return cutByStop
+	}
+	return cutAtFailure
+}
+
 // assertionTable is the report's table of assertions, one line each, in
 // the order of the code; note, unless empty, is a line under its heading
 // that says how to read its counts. TRUE and FALSE count the calls whose
 // condition held and did not: a Sometimes false is a miss, not a failure,
 // so the columns are not named for passes and failures (the JSON
 // report's passes and failures are the same counts). A Run cut short
-// (cut: stopped at a failing seed, or before go test's -timeout) did not
-// run its other seeds, so what the seeds that ran did not reach is no gap
-// yet, and the heading says so.
-func assertionTable(rows []tally.Row, note string, stale []string, cut bool) string {
+// (cut: stopped at a failing seed, before go test's -timeout, or at an
+// interrupt) did not run its other seeds, so what the seeds that ran did
+// not reach is no gap yet, and the heading says so.
+func assertionTable(rows []tally.Row, note string, stale []string, cut cutShort) string {
 	if len(rows) == 0 {
 		return ""
 	}
@@ -36,9 +58,13 @@ func assertionTable(rows []tally.Row, note string, stale []string, cut bool) str
 		}
 	}
 	var b strings.Builder
-	if cut && gaps > 0 {
-		fmt.Fprintf(&b, "  assertions: %d, %d failed, %d not reached or never true in the seeds that ran (the Run stopped before its other seeds, so none is judged a gap; -simall runs every seed)",
-			len(rows), failed, gaps)
+	if cut != ranAll && gaps > 0 {
+		more := "; -simall runs every seed"
+		if cut == cutByStop {
+			more = "" // -simall goes past failures, not past a stop
+		}
+		fmt.Fprintf(&b, "  assertions: %d, %d failed, %d not reached or never true in the seeds that ran (the Run stopped before its other seeds, so none is judged a gap%s)",
+			len(rows), failed, gaps, more)
 	} else {
 		fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural.Count(gaps, "gap"))
 	}

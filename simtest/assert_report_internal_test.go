@@ -14,10 +14,10 @@ import (
 // for that file, rather than a count of none that reads as all covered.
 func TestAssertionTableSaysGapsAreUnknownForAFileChangedSinceTheBuild(t *testing.T) {
 	rows := []tally.Row{{Kind: simctx.Always, Msg: "a put is acknowledged", Site: &tally.Site{File: "/m/node.go", Line: 7}, Status: tally.OK, Passes: 3, Seeds: 1}}
-	table := assertionTable(rows, "", []string{"node.go", "ring.go"}, false)
+	table := assertionTable(rows, "", []string{"node.go", "ring.go"}, ranAll)
 	assert.Contains(t, table, "  assertions: 1, 0 failed, 0 gaps; gaps unknown for node.go, ring.go (changed since the test binary was built: rebuild it to count them)\n")
 
-	table = assertionTable(rows, "", nil, false)
+	table = assertionTable(rows, "", nil, ranAll)
 	assert.Contains(t, table, "  assertions: 1, 0 failed, 0 gaps\n", "no file changed: the count alone")
 }
 
@@ -29,7 +29,13 @@ func TestAssertionTableOfARunCutShortCountsNoGaps(t *testing.T) {
 		{Kind: simctx.Always, Msg: "a put is acknowledged", Site: &tally.Site{File: "/m/node.go", Line: 7}, Status: tally.Failed, Passes: 3, Fails: 1, Seeds: 1},
 		{Kind: simctx.Sometimes, Msg: "a retry is deduplicated", Site: &tally.Site{File: "/m/node.go", Line: 9}, Status: tally.NeverTrue, Fails: 2, Seeds: 1},
 	}
-	assert.Contains(t, assertionTable(rows, "", nil, true), "  assertions: 2, 1 failed, 1 not reached or never true in the seeds that ran "+
+	assert.Contains(t, assertionTable(rows, "", nil, cutOf(true, "")), "  assertions: 2, 1 failed, 1 not reached or never true in the seeds that ran "+
 		"(the Run stopped before its other seeds, so none is judged a gap; -simall runs every seed)\n")
-	assert.Contains(t, assertionTable(rows, "", nil, false), "  assertions: 2, 1 failed, 1 gap\n")
+	assert.Contains(t, assertionTable(rows, "", nil, cutOf(false, "")), "  assertions: 2, 1 failed, 1 gap\n")
+	// -simall goes past failing seeds, not past a stop before go test's
+	// -timeout or at an interrupt: it is not offered there.
+	for _, by := range []string{stoppedByTimeout, stoppedByInterrupt} {
+		assert.Contains(t, assertionTable(rows, "", nil, cutOf(true, by)), "  assertions: 2, 1 failed, 1 not reached or never true in the seeds that ran "+
+			"(the Run stopped before its other seeds, so none is judged a gap)\n", by)
+	}
 }

@@ -129,7 +129,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	if inv := invariantNote(rows, ra.isInvariant); inv != "" {
 		note = strings.TrimPrefix(note+"\n    "+inv, "\n    ")
 	}
-	r.rep.assertions = withUnentered(assertionTable(rows, note, stale, r.cut), ra.book.Unentered(), "the JSON report, -simjson, lists them all")
+	r.rep.assertions = withUnentered(assertionTable(rows, note, stale, cutOf(r.cut, r.stoppedBy)), ra.book.Unentered(), "the JSON report, -simjson, lists them all")
 	if clashes := ra.book.Clashes(); len(clashes) > 0 {
 		t.Error("simtest: assertion calls that seeds made in ways that disagree (each seed alone did not misuse them):\n    " + strings.Join(clashes, "\n    "))
 	}

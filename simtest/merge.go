@@ -641,7 +641,11 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	rows := tally.MergeRows(tables, func(seed uint64) int64 { return places[seed] })
 	rows = dropMisused(rows, files)
 	cut := slices.ContainsFunc(files, func(f *shardFile) bool { return f.sum.CutShort })
-	rep.assertions = withUnentered(assertionTable(rows, invariantNote(rows, invariants.isInvariant), nil, cut), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
+	cutBy := ranAll
+	for _, f := range files {
+		cutBy = max(cutBy, cutOf(f.sum.CutShort, f.sum.StoppedBy))
+	}
+	rep.assertions = withUnentered(assertionTable(rows, invariantNote(rows, invariants.isInvariant), nil, cutBy), unenteredOf(rows, files), "the shards' results files list them all, under unentered_assertions")
 	t.Seeds, t.Passed, t.Failed, t.Skipped = rep.seeds, rep.passed, rep.failed, rep.skipped
 	t.Planned = plannedOf(files, rep.seeds)
 	rep.planned = t.Planned
