@@ -73,15 +73,15 @@ func TestChildRunsBesideAnInterrupt(t *testing.T) {
 	})
 }
 
-// An interrupt stops every Run under way, and the binary ends only once
-// the last has reported: a Run beside the one that stopped first, whose
-// seed was still going, was ended by the signal sent again a second after
-// the first Run's report, with no report of its own.
-func TestAnInterruptWaitsForTheRunsBeside(t *testing.T) {
-	t.Parallel() // waits on a process of its own
+// interruptChild runs this test binary's tests that match run in a child
+// process, under -v, sends it an interrupt once a seed's line says FAIL
+// (a Run is under way), and returns its output and how it exited, which
+// must be an error.
+func interruptChild(t *testing.T, run string) (string, *exec.ExitError) {
+	t.Helper()
 	bin, err := filepath.Abs(os.Args[0])
 	require.NoError(t, err)
-	cmd := exec.Command(bin, "-test.run=^TestChildRunsBesideAnInterrupt$", "-test.v", "-test.timeout=2m")
+	cmd := exec.Command(bin, "-test.run="+run, "-test.v", "-test.timeout=2m")
 	cmd.Dir = t.TempDir()
 	cmd.Env = append(os.Environ(), "SIMTEST_INTERRUPT_CHILD=1")
 	pipe, err := cmd.StdoutPipe()
@@ -97,12 +97,21 @@ func TestAnInterruptWaitsForTheRunsBeside(t *testing.T) {
 			signalled = true
 		}
 	}
-	err = cmd.Wait()
 	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, out.String())
-	assert.Contains(t, out.String(), "--- FAIL: TestChildRunsBesideAnInterrupt/fast ")
-	assert.Contains(t, out.String(), "--- FAIL: TestChildRunsBesideAnInterrupt/slow ", "the Run beside reports too")
-	assert.Contains(t, out.String(), "simtest: the Run stopped after 1 of 1000 seeds, as the process was sent interrupt")
+	require.ErrorAs(t, cmd.Wait(), &exit, out.String())
+	return out.String(), exit
+}
+
+// An interrupt stops every Run under way, and the binary ends only once
+// the last has reported: a Run beside the one that stopped first, whose
+// seed was still going, was ended by the signal sent again a second after
+// the first Run's report, with no report of its own.
+func TestAnInterruptWaitsForTheRunsBeside(t *testing.T) {
+	t.Parallel() // waits on a process of its own
+	out, _ := interruptChild(t, "^TestChildRunsBesideAnInterrupt$")
+	assert.Contains(t, out, "--- FAIL: TestChildRunsBesideAnInterrupt/fast ")
+	assert.Contains(t, out, "--- FAIL: TestChildRunsBesideAnInterrupt/slow ", "the Run beside reports too")
+	assert.Contains(t, out, "simtest: the Run stopped after 1 of 1000 seeds, as the process was sent interrupt")
 }
 
 // An interrupt, as a cancelled CI job sends, stops the Run between two
@@ -112,39 +121,18 @@ func TestAnInterruptWaitsForTheRunsBeside(t *testing.T) {
 // asked, and runs none of its other tests.
 func TestAnInterruptStopsTheRun(t *testing.T) {
 	t.Parallel() // waits on a process of its own
-	bin, err := filepath.Abs(os.Args[0])
-	require.NoError(t, err)
-	cmd := exec.Command(bin, "-test.run=^TestInterruptInAChild", "-test.v", "-test.timeout=2m")
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "SIMTEST_INTERRUPT_CHILD=1")
-	pipe, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	var out strings.Builder
-	lines := bufio.NewScanner(pipe)
-	signalled := false
-	for lines.Scan() {
-		out.WriteString(lines.Text() + "\n")
-		if !signalled && strings.Contains(lines.Text(), " FAIL sim=") {
-			// A seed has failed: the Run is under way.
-			require.NoError(t, cmd.Process.Signal(os.Interrupt))
-			signalled = true
-		}
-	}
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	require.ErrorAs(t, err, &exit, out.String())
+	out, exit := interruptChild(t, "^TestInterruptInAChild")
 	status, ok := exit.Sys().(syscall.WaitStatus)
 	require.True(t, ok)
 	// It ends by the signal sent again unless it ran out of tests first.
-	assert.True(t, !status.Signaled() || status.Signal() == syscall.SIGINT, "the binary ends by the signal, once the Run has reported: %v: %s", status, out.String())
-	assert.Regexp(t, `simtest: the Run stopped after \d+ of 100000 seeds, as the process was sent interrupt \(a cancelled CI job, a Ctrl-C\), to report what its seeds found`, out.String())
-	assert.Contains(t, out.String(), "failing seeds: ", "the failing seeds that ran are listed")
-	assert.Contains(t, out.String(), "go test -run '^TestInterruptInAChild$' ./simtest -simseed=", "with their replay lines")
-	assert.Contains(t, out.String(), "--- FAIL: TestInterruptInAChild ")
-	assert.NotContains(t, out.String(), "--- PASS: TestInterruptInAChildThen", "the next test's Run does not run on")
-	if strings.Contains(out.String(), "--- FAIL: TestInterruptInAChildThen ") {
+	assert.True(t, !status.Signaled() || status.Signal() == syscall.SIGINT, "the binary ends by the signal, once the Run has reported: %v: %s", status, out)
+	assert.Regexp(t, `simtest: the Run stopped after \d+ of 100000 seeds, as the process was sent interrupt \(a cancelled CI job, a Ctrl-C\), to report what its seeds found`, out)
+	assert.Contains(t, out, "failing seeds: ", "the failing seeds that ran are listed")
+	assert.Contains(t, out, "go test -run '^TestInterruptInAChild$' ./simtest -simseed=", "with their replay lines")
+	assert.Contains(t, out, "--- FAIL: TestInterruptInAChild ")
+	assert.NotContains(t, out, "--- PASS: TestInterruptInAChildThen", "the next test's Run does not run on")
+	if strings.Contains(out, "--- FAIL: TestInterruptInAChildThen ") {
 		// Begun in the moment before the binary ends: its first seed.
-		assert.Contains(t, out.String(), "simtest: the Run stopped after 1 of 100000 seeds", "the next test's Run stops after its first seed")
+		assert.Contains(t, out, "simtest: the Run stopped after 1 of 100000 seeds", "the next test's Run stops after its first seed")
 	}
 }
