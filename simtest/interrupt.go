@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -39,8 +40,13 @@ var interrupted struct {
 	got  os.Signal      // the first that came
 }
 
-// listenForInterrupts starts hearing them; stop ends it.
+// listenForInterrupts starts hearing them; stop ends it. It returns nil
+// where a process gets no signals (WebAssembly's wasip1 and js), whose
+// signal package would leave a goroutine polling for none.
 func listenForInterrupts() *interrupts {
+	if runtime.GOOS == "wasip1" || runtime.GOOS == "js" {
+		return nil
+	}
 	interrupted.mu.Lock()
 	defer interrupted.mu.Unlock()
 	if interrupted.c == nil && interrupted.got == nil {
