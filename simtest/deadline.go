@@ -87,14 +87,19 @@ func timeoutError(ran, planned int, window time.Duration, explored bool) string 
 		return fmt.Sprintf("simtest: the exploration stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its timelines found: "+
 			"raise -timeout, or give it a smaller budget of timelines (-simtimelines)", plural.Count(ran, "timeline"), window.Round(100*time.Millisecond))
 	}
-	ranOf := plural.Count(ran, "seed")
-	if planned > ran {
-		ranOf = fmt.Sprintf("%d of %d seeds", ran, planned)
-	}
 	return fmt.Sprintf("simtest: the Run stopped after %s, before go test's -timeout ends the test binary, %v after this Run started, to report what its seeds found: "+
 		"raise -timeout, run fewer seeds (-simseeds), or give the Run a budget of wall time (-simfor) that fits. "+
 		"The -timeout is the whole test binary's, which every test of the package shares: a Run that comes after others has what they left, "+
-		"so a sweep runs each test of many seeds in a go test -run of its own, or gives each a -simfor of its share", ranOf, window.Round(100*time.Millisecond))
+		"so a sweep runs each test of many seeds in a go test -run of its own, or gives each a -simfor of its share", seedsOf(ran, planned), window.Round(100*time.Millisecond))
+}
+
+// seedsOf says how many seeds a Run stopped short ran: "486 of 3000
+// seeds", or "486 seeds" when it set out to run no more.
+func seedsOf(ran, planned int) string {
+	if planned > ran {
+		return fmt.Sprintf("%d of %d seeds", ran, planned)
+	}
+	return plural.Count(ran, "seed")
 }
 
 // stopBy is when a seed still running is stopped (sim.Config.StopBy): a

@@ -133,12 +133,9 @@ func reraise(sig os.Signal) {
 // interruptError is the failure of a Run an interrupt stopped after ran
 // of the planned seeds, or after ran timelines when it explored.
 func interruptError(sig os.Signal, ran, planned int, explored bool) string {
-	ranOf, what := plural.Count(ran, "seed"), "seeds"
-	switch {
-	case explored:
+	ranOf, what := seedsOf(ran, planned), "seeds"
+	if explored {
 		ranOf, what = plural.Count(ran, "timeline"), "timelines"
-	case planned > ran:
-		ranOf = fmt.Sprintf("%d of %d seeds", ran, planned)
 	}
 	return fmt.Sprintf("simtest: the Run stopped after %s, as the process was sent %v (a cancelled CI job, a Ctrl-C), to report what its %s found; "+
 		"the test binary then ends as the signal asks, a second after this report (a second signal ends it at once). "+
