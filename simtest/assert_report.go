@@ -21,6 +21,7 @@ const (
 	ranAll       cutShort = iota
 	cutAtFailure          // stopped at a failing seed: -simall runs the rest
 	cutByStop             // stopped before go test's -timeout, or at an interrupt
+	fuzzCorpus            // a fuzz test's corpus: its inputs judge no gaps
 )
 
 // cutOf is the cutShort of a Run cut short or not (cut), stopped by
@@ -58,14 +59,18 @@ func assertionTable(rows []tally.Row, note string, stale []string, cut cutShort)
 		}
 	}
 	var b strings.Builder
-	if cut != ranAll && gaps > 0 {
+	switch {
+	case cut == fuzzCorpus:
+		fmt.Fprintf(&b, "  assertions: %d, %d failed, %d not reached or never true in the inputs that ran (a fuzz test judges no gaps)",
+			len(rows), failed, gaps)
+	case cut != ranAll && gaps > 0:
 		more := "; -simall runs every seed"
 		if cut == cutByStop {
 			more = "" // -simall goes past failures, not past a stop
 		}
 		fmt.Fprintf(&b, "  assertions: %d, %d failed, %d not reached or never true in the seeds that ran (the Run stopped before its other seeds, so none is judged a gap%s)",
 			len(rows), failed, gaps, more)
-	} else {
+	default:
 		fmt.Fprintf(&b, "  assertions: %d, %d failed, %s", len(rows), failed, plural.Count(gaps, "gap"))
 	}
 	if len(stale) > 0 {

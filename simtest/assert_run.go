@@ -100,26 +100,7 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 	// Gaps in the test's own module fail it; those in code it depends on
 	// (another module's assertions) are for the report only.
 	mod := moduleRoot()
-	// The body's own function is read too: when the only assertions are
-	// ones no seed reached, no reached assertion names its file.
-	if fn := runtime.FuncForPC(reflect.ValueOf(r.body).Pointer()); r.body != nil && fn != nil {
-		file, line := fn.FileLine(fn.Entry())
-		ra.book.Enter(file, line, fn.Name())
-	}
-	// The test's own package is read for calls no seed reached in files
-	// no seed entered, as the packages whose files Catalogue reads are.
-	if mod != "" && !r.outside {
-		ra.book.ReadPackage(filepath.Join(mod, filepath.FromSlash(packageDir())))
-	}
-	ra.book.Catalogue(mod)
-	var stale []string
-	for _, file := range ra.book.Stale() {
-		if rel, err := filepath.Rel(mod, file); err == nil && mod != "" {
-			file = rel
-		}
-		stale = append(stale, file)
-		t.Logf("simtest: %s has changed since this test binary was built (its assertions are not where the binary ran them), so those in it that no seed reached are not listed: rebuild the binary to have them", file)
-	}
+	stale := r.catalogue(ra.book, mod)
 	if rec := r.exp.replayRun().recipe(); rec != "" {
 		ra.book.InTimeline(rec) // every hit is the replayed timeline's
 	}
@@ -203,6 +184,35 @@ func (r *runner) closeAssertions(stopped *seedOutcome) {
 		})
 	}
 	r.writeTimelines(ra, stopped)
+}
+
+// catalogue adds to book the assertions of the code under test that no
+// seed reached, read from the source of the packages the seeds entered
+// and of the test's own package, and returns the files, relative to mod
+// (the module's root), that changed since the binary was built, each of
+// which it logs as unread.
+func (r *runner) catalogue(book *tally.Book, mod string) (stale []string) {
+	r.t.Helper()
+	// The body's own function is read too: when the only assertions are
+	// ones no seed reached, no reached assertion names its file.
+	if fn := runtime.FuncForPC(reflect.ValueOf(r.body).Pointer()); r.body != nil && fn != nil {
+		file, line := fn.FileLine(fn.Entry())
+		book.Enter(file, line, fn.Name())
+	}
+	// The test's own package is read for calls no seed reached in files
+	// no seed entered, as the packages whose files Catalogue reads are.
+	if mod != "" && !r.outside {
+		book.ReadPackage(filepath.Join(mod, filepath.FromSlash(packageDir())))
+	}
+	book.Catalogue(mod)
+	for _, file := range book.Stale() {
+		if rel, err := filepath.Rel(mod, file); err == nil && mod != "" {
+			file = rel
+		}
+		stale = append(stale, file)
+		r.t.Logf("simtest: %s has changed since this test binary was built (its assertions are not where the binary ran them), so those in it that no seed reached are not listed: rebuild the binary to have them", file)
+	}
+	return stale
 }
 
 // writeTimelines writes the timeline kept in ra to the timeline file, and

@@ -6,14 +6,17 @@ import (
 	"encoding/binary"
 	"flag"
 	"fmt"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/moonpool-go/moonpool/internal/fuzzcover"
+	"github.com/moonpool-go/moonpool/internal/plural"
 	"github.com/moonpool-go/moonpool/internal/rng"
 	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/tally"
@@ -177,6 +180,9 @@ func Fuzz(f *testing.F, body func(s *S), opts ...Option) {
 		ft.run(t, data)
 	})
 	returned = true
+	if table := ft.corpusTable(f); table != "" {
+		f.Log(table)
+	}
 	if before != nil && f.Failed() {
 		ft.keepFound(f, before)
 	}
@@ -406,6 +412,55 @@ type fuzzTarget struct {
 	// site is the line that called Fuzz, as "bank_test.go:12", which an
 	// input's lines name; "" when unknown.
 	site string
+	ran  corpusRan
+}
+
+// corpusRan is the assertions of the corpus entries this process ran by
+// name, as a plain go test runs them (never while fuzzing), for the table
+// of what the corpus reached that Fuzz logs after them: an input alone has
+// no table, and whether the inputs kept reach a step toward a bug is what
+// tells whether to go on fuzzing.
+type corpusRan struct {
+	mu           sync.Mutex
+	book         *tally.Book
+	seeds, files int // entries of the seed corpus (seed#i), and of testdata/fuzz
+}
+
+// add counts an input's book, of an entry of testdata/fuzz (file) or of
+// the seed corpus.
+func (c *corpusRan) add(sites *tally.Sites, book *tally.Book, file bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.book == nil {
+		c.book = tally.New(sites)
+	}
+	c.book.Merge(book)
+	if file {
+		c.files++
+	} else {
+		c.seeds++
+	}
+}
+
+// corpusTable is the table of the assertions of the corpus entries that
+// ran by name, as a Run's report has it, with a line saying over which;
+// "" when none ran so (while fuzzing, or an -run that named none).
+func (ft *fuzzTarget) corpusTable(f *testing.F) string {
+	f.Helper()
+	c := &ft.ran
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.book == nil {
+		return ""
+	}
+	r := &runner{t: f, cfg: ft.cfg, body: ft.body, sites: ft.sites}
+	stale := r.catalogue(c.book, moduleRoot())
+	table := withUnentered(assertionTable(c.book.Rows(), "(SEEDS and PROGRESS count inputs)", stale, fuzzCorpus), c.book.Unentered(), "go test -fuzz has no other list")
+	if table == "" {
+		return "" // no assertion: nothing to tell of
+	}
+	return fmt.Sprintf("simtest: what the corpus of %s reached, over the %s that ran (%d of the seed corpus, %d of %s; the inputs go test -fuzz keeps in its cache run only when copied there, docs/fuzzing.md):\n%s",
+		ft.name, plural.Count(c.seeds+c.files, "input"), c.seeds, c.files, filepath.ToSlash(filepath.Join("testdata", "fuzz", ft.name)), table)
 }
 
 func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Option) (*fuzzTarget, error) {
@@ -578,6 +633,9 @@ func (ft *fuzzTarget) run(t testing.TB, data []byte) *fuzzInput {
 	defer r.late.close()
 	o := r.runSeed(inputSeed(data))
 	in.trace = o.res.Trace
+	if named {
+		ft.ran.add(ft.sites, r.runAsserts().book, file != "")
+	}
 	if r.cfg.verbose && o.s != nil && len(o.s.logs) > 0 {
 		t.Logf("simtest: input log:\n    %s", strings.Join(o.s.logLines(), "\n    "))
 		o.logShown = true

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/assertions"
 	"github.com/moonpool-go/moonpool/explore"
 )
 
@@ -429,4 +430,47 @@ func TestFuzzSaysWhatItsCorpusTakes(t *testing.T) {
 	out, err = childOutput(t, t.TempDir(), "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzFailsInAChild$")
 	require.Error(t, err, out)
 	assert.NotContains(t, out, "takes one []byte", "an input that fails is no corpus refused")
+}
+
+// FuzzReachesInAChild has one assertion true in some inputs and not
+// others, in the child process of TestFuzzTablesWhatTheCorpusReached.
+func FuzzReachesInAChild(f *testing.F) {
+	if os.Getenv("SIMTEST_FUZZ_CHILD") == "" {
+		f.Skip("run by TestFuzzTablesWhatTheCorpusReached")
+	}
+	Fuzz(f, func(s *S) {
+		ctx := s.Context()
+		assertions.Sometimes(ctx, s.Providers().Random.IntN(2) == 0, "the input drew zero")
+		assertions.Always(ctx, true, "every input gets here")
+		if s.Providers().Random.IntN(1000) == 1000 {
+			assertions.Reachable(ctx, "no input gets here")
+		}
+	}, Seeds(3))
+}
+
+// A plain go test of a fuzz target logs what its corpus's inputs reached,
+// the seed corpus's and testdata/fuzz's, as a Run's table; while fuzzing,
+// the process that coordinates runs no input and logs none.
+func TestFuzzTablesWhatTheCorpusReached(t *testing.T) {
+	dir := t.TempDir()
+	corpus := filepath.Join(dir, "testdata", "fuzz", "FuzzReachesInAChild")
+	require.NoError(t, os.MkdirAll(corpus, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(corpus, "kept"), fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", SeedInput(7, 2)), 0o644))
+
+	out, err := childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzReachesInAChild$", "-test.v")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "simtest: what the corpus of FuzzReachesInAChild reached, over the 4 inputs that ran (3 of the seed corpus, 1 of testdata/fuzz/FuzzReachesInAChild; ")
+	assert.Contains(t, out, "assertions: 3, 0 failed, 1 not reached or never true in the inputs that ran (a fuzz test judges no gaps)")
+	assert.Regexp(t, `\n\s+ok\s+Always\s+4\s+0\s+4\s+"every input gets here"`, out, "every input, each once")
+	assert.Regexp(t, `\n\s+ok\s+Sometimes\s+\d\s+\d\s+4\s+true in [1-3] seeds?\s+"the input drew zero"`, out)
+	assert.Regexp(t, `\n\s+never reached\s+Reachable\s+0\s+0\s+0\s+"no input gets here"`, out, "read from the source")
+
+	out, err = childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^FuzzReachesInAChild$/^kept$", "-test.v")
+	require.NoError(t, err, out)
+	assert.Contains(t, out, "over the 1 input that ran (0 of the seed corpus, 1 of testdata/fuzz/FuzzReachesInAChild; ", "an -run that names one input")
+
+	out, err = childOutput(t, dir, "SIMTEST_FUZZ_CHILD=1", "-test.run=^$", "-test.fuzz=^FuzzReachesInAChild$",
+		"-test.fuzztime=20x", "-test.fuzzcachedir="+filepath.Join(dir, "cache"), "-test.parallel=1", "-test.v")
+	require.NoError(t, err, out)
+	assert.NotContains(t, out, "what the corpus of")
 }
