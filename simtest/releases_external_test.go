@@ -342,9 +342,23 @@ func TestTheReportSaysTheReleasesAtTheFirstError(t *testing.T) {
 	require.Equal(t, 1, res.Failed)
 	assert.Contains(t, res.Report, "\n  releases at the first error: kv-0 v1, kv-1 v2, kv-2 v1 (down)\n")
 
+	// A seed that fails with no error of its own, by a task's panic here:
+	// the releases when it failed.
+	panicked := simtest.Simulate(func(s *simtest.S) {
+		var boots []string
+		c := s.Boot(simtest.Processes{Name: "kv", Count: 2, Releases: releases(s, &boots), Release: "v1"})
+		c.Reboot("kv-0", simtest.Graceful, simtest.Into("v2"))
+		c.Stop("kv-1", simtest.Crash)
+		panic("a v2 record a v1 replica cannot read")
+	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
+	require.Equal(t, 1, panicked.Failed)
+	assert.Contains(t, panicked.Report, "\n  releases when the seed failed: kv-0 v2, kv-1 v1 (down)\n")
+	assert.NotContains(t, panicked.Report, "releases at the first error")
+
 	plain := simtest.Simulate(func(s *simtest.S) {
 		s.Boot(simtest.Processes{Name: "kv", New: waiting})
 		s.Errorf("no releases")
 	}, simtest.Seeds(1), simtest.Chaos(chaos.Off()), simtest.KeepFailures(false))
 	assert.NotContains(t, plain.Report, "releases at the first error")
+	assert.NotContains(t, plain.Report, "releases when")
 }

@@ -593,6 +593,14 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			fmt.Fprintf(&b, "  releases at the first error: %s\n", r)
 		}
 	}
+	// A seed that failed with no error of its own (a panic, a deadlock, the
+	// time budget) stopped where it failed, with its cluster as it was then;
+	// one the watchdog gave up may still be running.
+	if o.s != nil && len(o.s.errs) == 0 && o.s.cluster != nil && f != nil && f.Kind != sim.Stopped && !o.givenUp {
+		if r := o.s.cluster.releasesNow(); r != "" {
+			fmt.Fprintf(&b, "  releases when the seed failed: %s\n", r)
+		}
+	}
 	// A seed the watchdog gave up may still run a task that makes hosts:
 	// its network is not read.
 	if o.s != nil && !o.givenUp {
