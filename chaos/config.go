@@ -132,6 +132,18 @@ type Attrition struct {
 	// When Graceful is positive, its Max is too: a graceful stop needs
 	// time to happen.
 	Grace Range
+	// CrashAtUnsyncedWriteProb is the probability that a crash or a power
+	// loss that attrition draws strikes just after one of the process's
+	// tasks next returns from a write that leaves data on a disk unsynced,
+	// rather than at once: the crash that tears the record a log wrote and
+	// had not yet synced, which a crash at a random instant finds in few
+	// seeds. With no such write within Interval's Max, it strikes then.
+	// Until it strikes, the process counts as down against MaxDead. A
+	// wipe loses the disk whole and a kill keeps its page cache, so
+	// neither is aimed. It aims one process's crash: under a Unit other
+	// than Process it must be 0. 0, the default and every preset's, draws
+	// nothing.
+	CrashAtUnsyncedWriteProb float64
 	// PauseFor is the range of time a pause lasts: a stop-the-world
 	// garbage collection of a large heap, a VM's live migration or a
 	// SIGSTOP, 200 ms to 5 s in every preset. When Pause is positive, its
@@ -477,6 +489,9 @@ func (a Attrition) validate(on bool) error {
 	if a.Unit < Process || a.Unit > DataCenter {
 		bad("Unit is %v; use chaos.Process, chaos.Machine, chaos.Zone or chaos.DataCenter", a.Unit)
 	}
+	if p := a.CrashAtUnsyncedWriteProb; !(p >= 0 && p <= 1) { // written so that NaN fails too
+		bad("CrashAtUnsyncedWriteProb is %v; a probability is in [0, 1]", p)
+	}
 	o := a.Outages
 	for _, r := range []struct {
 		name string
@@ -516,6 +531,9 @@ func (a Attrition) validate(on bool) error {
 	}
 	if a.Graceful > 0 && a.Grace.Max == 0 {
 		bad("Grace is [0s, 0s] but Graceful is %v; give a graceful stop a positive grace period, or set Graceful to 0", a.Graceful)
+	}
+	if p := a.CrashAtUnsyncedWriteProb; p > 0 && a.Unit != Process {
+		bad("CrashAtUnsyncedWriteProb is %v with Unit %v; it aims the crash of one process, and a unit goes down whole: set it to 0, or Unit to Process", p, a.Unit)
 	}
 	if a.Pause > 0 && a.PauseFor.Max == 0 {
 		bad("PauseFor is [0s, 0s] but Pause is %v; give a pause a positive length (chaos.DefaultAttrition().PauseFor is 200ms to 5s), or set Pause to 0", a.Pause)

@@ -1,6 +1,7 @@
 package chaos
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -37,6 +38,19 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	c = Defaults()
 	c.Attrition.Graceful, c.Attrition.Crash, c.Attrition.Wipe, c.Attrition.PowerLoss = 0, 0, 0, 1
 	assert.NoError(t, c.Validate(), "power losses alone are a valid attrition")
+
+	for _, p := range []float64{-0.1, 1.5, math.NaN()} {
+		c = Defaults()
+		c.Attrition.CrashAtUnsyncedWriteProb = p
+		assert.ErrorContains(t, c.Validate(), fmt.Sprintf("chaos: Attrition.CrashAtUnsyncedWriteProb is %v; a probability is in [0, 1]", p))
+		c.Attrition.Enabled = false
+		assert.Error(t, c.Validate(), "wrong whatever it drives")
+	}
+	c = Defaults()
+	c.Attrition.CrashAtUnsyncedWriteProb = 1
+	assert.NoError(t, c.Validate())
+	c.Attrition.Unit = Machine
+	assert.ErrorContains(t, c.Validate(), "chaos: Attrition.CrashAtUnsyncedWriteProb is 1 with Unit machine; it aims the crash of one process, and a unit goes down whole: set it to 0, or Unit to Process")
 
 	c = Defaults()
 	c.Attrition.Kill = -1

@@ -147,6 +147,9 @@ type proc struct {
 	// hold is the pause (Cluster.Pause, attrition) that holds it, nil
 	// when it is not paused.
 	hold *pauseHold
+	// aimed is set while attrition's crash of it waits for its next
+	// unsynced write (awaitUnsyncedWrite): it is not picked again.
+	aimed bool
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool

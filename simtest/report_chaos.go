@@ -60,6 +60,9 @@ func rebootLine(cfg chaos.Config, unwipeable, onlyPaused bool) string {
 	if a.Pause > 0 {
 		kinds = append(kinds, "paused "+rangeText(a.PauseFor))
 	}
+	if p := a.CrashAtUnsyncedWriteProb; p > 0 && (a.Crash > 0 || a.PowerLoss > 0) {
+		kinds = append(kinds, strconv.FormatFloat(p*100, 'g', 3, 64)+"% of crashes and power losses at an unsynced write (CrashAtUnsyncedWriteProb)")
+	}
 	line := fmt.Sprintf("random reboots weighted %s (MaxDead %d)", strings.Join(kinds, ", "), a.MaxDead)
 	if onlyPaused {
 		// Every kind drawn for a PauseOnly process is a pause.

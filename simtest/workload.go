@@ -325,7 +325,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			continue
 		}
 		at := r.Draws() // before the draws of which process and how
-		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() })
+		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() || p.aimed })
 		if notReady := c.notReady(); notReady > 0 {
 			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
 			if c.dead+notReady >= a.MaxDead {
@@ -361,8 +361,16 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		}
 		s.w.FaultBegins(sim.Fault{Kind: rebootFaultKind(how), At: at, On: p.peer.Name})
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
+		aimed := (how == Crash || how == PowerLoss) && a.CrashAtUnsyncedWriteProb > 0 && r.Float64() < a.CrashAtUnsyncedWriteProb
 		c.dead++
+		if aimed {
+			p.aimed = true
+		}
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
+			if aimed && !c.awaitUnsyncedWrite(p, a.Interval.Max) {
+				c.dead-- // it went down meanwhile, another way
+				return nil
+			}
 			c.stop(p, byReboot, how, grace, false, "")
 			_ = s.p.Time.Sleep(s.w.Context(), recovery)
 			c.dead--
@@ -370,6 +378,31 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			return nil
 		}))
 	}
+}
+
+// awaitUnsyncedWrite waits, for attrition's crash of p aimed at an
+// unsynced write (chaos.Attrition.CrashAtUnsyncedWriteProb), until one of p's
+// tasks returns from a write that leaves data on a disk unsynced, which
+// pauses p there, or for at most d; it reports whether p is still the
+// instance it was, up, for the crash to strike.
+func (c *Cluster) awaitUnsyncedWrite(p *proc, d time.Duration) bool {
+	s := c.s
+	g := p.group
+	wrote := providers.NewChan[struct{}](s.p.Task, 1)
+	g.PauseAfterUnsyncedWrite(func() {
+		// On the writer's task, paused with its process.
+		msg := fmt.Sprintf("reboot: %s crashes just after %s wrote to a disk data it has not synced", p.peer.Name, s.w.CurrentTask())
+		s.faultEvent(false, msg, msg)
+		_ = wrote.TrySend(struct{}{})
+	})
+	ctx, cancel := s.p.Time.WithTimeout(s.w.Context(), d)
+	_, _, err := wrote.Recv(ctx)
+	cancel()
+	p.aimed = false
+	if err != nil {
+		g.Disarm() // no such write in d: the crash strikes now
+	}
+	return p.group == g && !p.down && !p.leaving
 }
 
 // checkPauseOnly fails the test when a group is PauseOnly but a's pauses

@@ -35,9 +35,29 @@ type Group struct {
 	// another task of the process can ask for it).
 	reader   *task
 	resuming bool
-	// onClockRead is set while the group is armed to pause at its next
-	// clock read (PauseAfterClockRead): it is called as the pause begins.
-	onClockRead func()
+	// onPoint is set while the group is armed to pause at the next point
+	// of kind armedAt its tasks reach (PauseAfterClockRead,
+	// PauseAfterUnsyncedWrite): it is called as the pause begins.
+	onPoint func()
+	armedAt pausePoint
+	// pausedAt is the kind of point where reader paused.
+	pausedAt pausePoint
+}
+
+// A pausePoint is a kind of point in a task's code where an armed group
+// pauses.
+type pausePoint uint8
+
+const (
+	atClockRead     pausePoint = iota + 1 // a read of a clock
+	atUnsyncedWrite                       // a write to a disk that leaves data unsynced
+)
+
+func (p pausePoint) String() string {
+	if p == atUnsyncedWrite {
+		return "a disk write"
+	}
+	return "a clock read"
 }
 
 // NewGroup returns an empty group whose tasks are named "name/…".
@@ -318,22 +338,37 @@ func (g *Group) Paused() bool { return g.paused && !g.resuming }
 // started; Disarm takes the arming back. A paused or dead group is not
 // armed.
 func (g *Group) PauseAfterClockRead(started func()) {
+	g.arm("Group.PauseAfterClockRead", atClockRead, started)
+}
+
+// PauseAfterUnsyncedWrite is PauseAfterClockRead at another point: just
+// after one of the group's tasks next writes to a disk and returns from
+// the write with data on the disk that no sync has made durable
+// (UnsyncedWrite), where a crash tears what the process was writing. A
+// second arming of either kind replaces the first.
+func (g *Group) PauseAfterUnsyncedWrite(started func()) {
+	g.arm("Group.PauseAfterUnsyncedWrite", atUnsyncedWrite, started)
+}
+
+// arm arms the group to pause at the next point of kind at, for call.
+func (g *Group) arm(call string, at pausePoint, started func()) {
 	w := g.w
-	w.enter("Group.PauseAfterClockRead")
+	w.enter(call)
 	if started == nil {
-		panic("sim: Group.PauseAfterClockRead with a nil function; pass the function to call as the pause begins")
+		panic("sim: " + call + " with a nil function; pass the function to call as the pause begins")
 	}
 	if g.dead || g.Paused() {
 		return
 	}
-	if g.onClockRead == nil {
-		w.clockArmed++
+	if g.onPoint == nil {
+		w.armed++
 	}
-	g.onClockRead = started
+	g.onPoint, g.armedAt = started, at
 }
 
-// Disarm takes back an arming of PauseAfterClockRead that no clock read
-// has taken, and reports whether there was one.
+// Disarm takes back an arming of PauseAfterClockRead or
+// PauseAfterUnsyncedWrite that no task has taken, and reports whether
+// there was one.
 func (g *Group) Disarm() bool {
 	g.w.guard("Group.Disarm") // a stop of a dying process takes it back too
 	return g.disarm()
@@ -342,11 +377,11 @@ func (g *Group) Disarm() bool {
 // disarm is Disarm for the engine's own bookkeeping: a kill's, and a
 // clock read's that takes the arming.
 func (g *Group) disarm() bool {
-	if g.onClockRead == nil {
+	if g.onPoint == nil {
 		return false
 	}
-	g.onClockRead = nil
-	g.w.clockArmed--
+	g.onPoint, g.armedAt = nil, 0
+	g.w.armed--
 	return true
 }
 
@@ -354,22 +389,33 @@ func (g *Group) disarm() bool {
 // for the running task: a task of a group armed by PauseAfterClockRead
 // pauses there. While no group is armed it costs a compare.
 func (w *World) ClockRead() {
-	if w.clockArmed != 0 {
-		w.pauseAtClockRead()
+	if w.armed != 0 {
+		w.pauseAt(atClockRead)
 	}
 }
 
-// pauseAtClockRead pauses the running task's group, if it is armed, and
-// has the task give up its turn.
-func (w *World) pauseAtClockRead() {
+// UnsyncedWrite is called by a disk of the simulation as a write of the
+// running task returns with data on the disk unsynced: a task of a group
+// armed by PauseAfterUnsyncedWrite pauses there. While no group is armed
+// it costs a compare.
+func (w *World) UnsyncedWrite() {
+	if w.armed != 0 {
+		w.pauseAt(atUnsyncedWrite)
+	}
+}
+
+// pauseAt pauses the running task's group, if it is armed for a point of
+// kind at, and has the task give up its turn.
+func (w *World) pauseAt(at pausePoint) {
 	t := w.cur
-	if t == nil || w.loadActive() != curG() || t.killed || t.inOnPark || t.group == nil || t.group.onClockRead == nil {
+	if t == nil || w.loadActive() != curG() || t.killed || t.inOnPark || t.group == nil || t.group.onPoint == nil || t.group.armedAt != at {
 		return
 	}
 	g := t.group
-	started := g.onClockRead
+	started := g.onPoint
 	g.disarm()
 	g.Pause()
+	g.pausedAt = at
 	started()
 	// The reader gives up its turn here: what it was owed for an earlier
 	// pause is settled first (the group is paused, so its tasks stay
@@ -431,9 +477,9 @@ func (w *World) notePausedRead(g *Group, paused bool) {
 	for _, g := range w.readPauses {
 		names = append(names, strconv.Quote(g.reader.shown()))
 	}
-	note := fmt.Sprintf("task %s is paused inside a clock read (its process is paused) and runs again only when the process resumes", names[0])
+	note := fmt.Sprintf("task %s is paused inside %s (its process is paused) and runs again only when the process resumes", names[0], w.readPauses[0].pausedAt)
 	if len(names) > 1 {
-		note = fmt.Sprintf("tasks %s are paused inside clock reads (their processes are paused) and run again only when the processes resume", strings.Join(names, ", "))
+		note = fmt.Sprintf("tasks %s are paused inside clock reads or disk writes (their processes are paused) and run again only when the processes resume", strings.Join(names, ", "))
 	}
 	w.readPauseNote.Store(&note)
 }

@@ -238,7 +238,7 @@ func TestPauseAfterClockReadSplitsTheReadFromWhatFollows(t *testing.T) {
 	assert.Equal(t, time.Second, read, "the read returns the time it was read")
 	assert.Equal(t, time.Second, began)
 	assert.Equal(t, 3500*time.Millisecond, acted, "the reader goes on at the resume")
-	assert.Zero(t, world.clockArmed)
+	assert.Zero(t, world.armed)
 }
 
 // Disarm takes an arming back before a read takes it, and a group killed
@@ -266,7 +266,7 @@ func TestPauseAfterClockReadDisarmedOrKilled(t *testing.T) {
 		assert.False(t, a.Disarm(), "a second Disarm finds nothing armed")
 		b.PauseAfterClockRead(func() { t.Error("a killed group paused") })
 		b.Kill()
-		assert.Zero(t, world.clockArmed)
+		assert.Zero(t, world.armed)
 		require.NoError(t, p.Time.Sleep(ctx, 2500*time.Millisecond))
 		assert.False(t, a.Paused())
 		a.Kill()
@@ -297,4 +297,50 @@ func TestPauseAfterClockReadKilledWhilePaused(t *testing.T) {
 	})
 	require.NoError(t, res.Err)
 	assert.False(t, went)
+}
+
+// A group armed to pause at an unsynced write pauses just after one of its
+// tasks next returns from such a write (UnsyncedWrite, which a disk
+// calls), and not at a clock read; one armed at a clock read does not
+// pause at a write.
+func TestPauseAfterUnsyncedWriteIsAnotherPoint(t *testing.T) {
+	world := New(Config{Seed: 3})
+	var wrote, acted, began time.Duration
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g, h := world.NewGroup("log"), world.NewGroup("clock")
+		g.Go(ctx, "appender", func(ctx context.Context) error {
+			for range 2 {
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+				_ = p.Time.Now() // no pause here: g is armed for a write
+			}
+			wrote = world.Now()
+			world.UnsyncedWrite()
+			acted = world.Now()
+			return nil
+		})
+		h.Go(ctx, "writer", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			world.UnsyncedWrite() // no pause here: h is armed for a clock read
+			return p.Time.Sleep(ctx, time.Hour)
+		})
+		g.PauseAfterUnsyncedWrite(func() { began = world.Now() })
+		h.PauseAfterClockRead(func() { t.Error("a write paused a group armed for a clock read") })
+		require.NoError(t, p.Time.Sleep(ctx, 2500*time.Millisecond))
+		assert.True(t, g.Paused(), "the write at 2s paused the group")
+		assert.Zero(t, acted, "the writer has not gone on")
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		g.Resume()
+		assert.True(t, h.Disarm(), "h is armed still")
+		h.Kill()
+		return p.Time.Sleep(ctx, time.Millisecond)
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, 2*time.Second, wrote)
+	assert.Equal(t, 2*time.Second, began)
+	assert.Equal(t, 3500*time.Millisecond, acted, "the writer goes on at the resume")
+	assert.Zero(t, world.armed)
 }

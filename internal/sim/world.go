@@ -128,10 +128,10 @@ type World struct {
 	// paused counts the groups paused (Group.Pause): while it is zero, a
 	// task made ready goes to the ready list without a look at its group.
 	paused int
-	// clockArmed counts the groups armed to pause at a clock read
-	// (Group.PauseAfterClockRead): while it is zero, a read of a clock
-	// looks no further.
-	clockArmed int
+	// armed counts the groups armed to pause at a point of their tasks'
+	// code (Group.PauseAfterClockRead, PauseAfterUnsyncedWrite): while
+	// it is zero, a read of a clock or a write to a disk looks no further.
+	armed int
 	// Where each task stands in the ready list and in its list of
 	// context waiters, by slot, and the slots free (tasklist.go).
 	readyPos []int32

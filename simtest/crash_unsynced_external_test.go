@@ -1,0 +1,89 @@
+package simtest_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/providers"
+	"github.com/moonpool-go/moonpool/simtest"
+)
+
+// recordSize spans three sectors or more wherever a record starts.
+const recordSize = 1500
+
+// syncedLog appends records of recordSize bytes, each synced before the
+// next after a pause, as a log that acknowledges each record does; at
+// each boot it counts in torn whether its last record came back in part.
+func syncedLog(torn, boots *int) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			info, err := f.Stat()
+			if err != nil {
+				return err
+			}
+			*boots++
+			if info.Size()%recordSize != 0 {
+				*torn++
+				if err := f.Truncate(info.Size() - info.Size()%recordSize); err != nil {
+					return err
+				}
+			}
+			record := bytes.Repeat([]byte{'r'}, recordSize)
+			for {
+				if _, err := f.Write(record); err != nil {
+					return err
+				}
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+					return err
+				}
+			}
+		})
+	}
+}
+
+// A crash aimed at an unsynced write (CrashAtUnsyncedWriteProb) strikes just
+// after a write and before its sync, and so tears the record a log was
+// writing far more often than crashes at random instants, which mostly
+// find the log asleep; the chaos line says it is on.
+func TestCrashAtUnsyncedWriteTearsTheRecordBeingWritten(t *testing.T) {
+	run := func(p float64) (torn, boots int, report string) {
+		a := chaos.DefaultAttrition()
+		a.Graceful, a.PowerLoss, a.CrashAtUnsyncedWriteProb = 0, 0, p
+		a.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+		cfg := chaos.Off()
+		cfg.Attrition = a
+		// The default disk's latencies and torn writes, and none of its
+		// other faults.
+		cfg.Storage.WriteLatency, cfg.Storage.SyncLatency = chaos.DefaultStorage().WriteLatency, chaos.DefaultStorage().SyncLatency
+		cfg.Storage.TornWriteProb = 0.5
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "log", SoleCopy: true, New: syncedLog(&torn, &boots)})
+			c.Run(simtest.Phases{Chaos: time.Minute})
+		}, simtest.Chaos(cfg), simtest.Seeds(10), simtest.KeepFailures(false))
+		require.Zero(t, res.Failed, res.Report)
+		return torn, boots, res.Report
+	}
+	tornAimed, bootsAimed, report := run(1)
+	tornRandom, bootsRandom, _ := run(0)
+	require.Greater(t, bootsAimed, 50, "crashes came")
+	require.Greater(t, bootsRandom, 50, "crashes came")
+	assert.Greater(t, tornAimed, bootsAimed/4, "a crash just after a write tears its record in most boots: %d of %d", tornAimed, bootsAimed)
+	assert.Less(t, tornRandom, bootsRandom/20, "a crash at a random instant seldom finds a record unsynced: %d of %d", tornRandom, bootsRandom)
+	t.Logf("torn: %d of %d boots aimed, %d of %d at random", tornAimed, bootsAimed, tornRandom, bootsRandom)
+	assert.Contains(t, report, "100% of crashes and power losses at an unsynced write (CrashAtUnsyncedWriteProb)")
+}
+
