@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -87,3 +88,44 @@ func TestCrashAtUnsyncedWriteTearsTheRecordBeingWritten(t *testing.T) {
 	assert.Contains(t, report, "100% of crashes and power losses at an unsynced write (CrashAtUnsyncedWriteProb)")
 }
 
+// A failed seed whose disks corrupted, misdirected or lost writes, in a
+// cluster whose processes keep the only copy of their data, says that no
+// code survives such a write and how to switch them off; one whose
+// processes are not SoleCopy, or whose disks wrote faithfully, does not.
+func TestASoleCopyUnderWriteFaultsIsNamedInTheFailure(t *testing.T) {
+	run := func(sole bool, corrupt float64) string {
+		cfg := chaos.Off()
+		cfg.Storage.WriteCorruptionProb = corrupt
+		res := simtest.Simulate(func(s *simtest.S) {
+			s.Boot(simtest.Processes{Name: "store", SoleCopy: sole, New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					want := bytes.Repeat([]byte{'d'}, 512)
+					f, err := p.Storage.OpenFile("data", os.O_RDWR|os.O_CREATE, 0o644)
+					if err != nil {
+						return err
+					}
+					if _, err := f.WriteAt(want, 0); err != nil {
+						return err
+					}
+					got := make([]byte, len(want))
+					if _, err := f.ReadAt(got, 0); err != nil {
+						return err
+					}
+					if !bytes.Equal(got, want) {
+						return errors.New("the data read back is not what was written")
+					}
+					return p.Time.Sleep(ctx, time.Hour)
+				})
+			}})
+			s.Sleep(time.Second)
+			s.Errorf("the seed fails")
+		}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Equal(t, 1, res.Failed)
+		return res.Report
+	}
+	const hint = `the disks took 1 corrupted write, and Processes "store" keep the only copy of their data (SoleCopy), which such a write destroys past any recovery: ` +
+		`if a process's lost data failed the seed, switch those faults off for the Run (cfg.Storage.Off = []string{"write-corruption", "misdirected-write", "phantom-write"}), as SoleCopy's doc says`
+	assert.Contains(t, run(true, 1), hint)
+	assert.NotContains(t, run(false, 1), "SoleCopy")
+	assert.NotContains(t, run(true, 0), "SoleCopy")
+}

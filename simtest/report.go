@@ -589,6 +589,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			b.WriteString(checkHint(o))
 		}
 		b.WriteString(readyHint(o.s.readyAtFirst))
+		b.WriteString(soleCopyHint(o))
 		if r := o.s.releasesAtFirst; r != "" {
 			fmt.Fprintf(&b, "  releases at the first error: %s\n", r)
 		}
@@ -863,6 +864,37 @@ const requireAssertions = "\ngithub.com/stretchr/testify/require.(*Assertions)."
 const requireOnT = "it failed through a *require.Assertions, made on the test's own testing.T: require.New(t), or a testify suite's Require(), " +
 	"which asserts on the suite's T(), the test's t (as do the suite's own assertion methods, such as its Equal): " +
 	"in a body, assert through the seed's S, as require.New(s) or require.NoError(s, err)"
+
+// soleCopyHint is the line of a failed seed whose disks took faults that
+// destroy written data (corrupted, misdirected or phantom writes) while
+// the cluster has groups that declare their processes the only copy of
+// their data (Processes.SoleCopy), which no code can survive, as
+// SoleCopy's doc says: such a seed's failure is likely the configuration's.
+// "" otherwise.
+func soleCopyHint(o *seedOutcome) string {
+	c := o.s.cluster
+	if c == nil {
+		return ""
+	}
+	var sole []string
+	for _, p := range c.procs {
+		if p.spec.SoleCopy && !slices.Contains(sole, strconv.Quote(p.spec.Name)) {
+			sole = append(sole, strconv.Quote(p.spec.Name))
+		}
+	}
+	var took []string
+	for _, f := range []fault{diskWriteCorruption, diskMisdirectedWrite, diskPhantomWrite} {
+		if n := o.faults[f]; n > 0 {
+			took = append(took, fmt.Sprintf("%d %s", n, pluralWord(n, faultNames[f].one, faultNames[f].many)))
+		}
+	}
+	if len(sole) == 0 || len(took) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("  the disks took %s, and Processes %s keep the only copy of their data (SoleCopy), which such a write destroys past any recovery: "+
+		"if a process's lost data failed the seed, switch those faults off for the Run (cfg.Storage.Off = []string{\"write-corruption\", \"misdirected-write\", \"phantom-write\"}), as SoleCopy's doc says\n",
+		strings.Join(took, ", "), strings.Join(sole, ", "))
+}
 
 // maxReadyNamed is how many of the tasks due at a failing instant
 // readyHint names.
