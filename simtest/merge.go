@@ -183,7 +183,9 @@ func (s Sweep) String() string {
 //
 // The shards of a test must agree on their base seed, number of shards,
 // count of seeds for the whole sweep and flags of the test's own (those
-// their replay lines repeat), no shard or file may come twice, and every file must be of
+// their replay lines repeat), no shard or file may come twice (but the
+// file of a Run given [Replay], which every shard writes the same, is
+// taken once), and every file must be of
 // this version's format (its summary's format_version); a shard with no
 // file is reported as missing. A file that ends before its summary line,
 // cut off as a killed Run leaves it, is no error: its shard is missing,
@@ -563,6 +565,7 @@ func isTimelineLine(line []byte) bool {
 // mergeTest merges one test's shard files, and tells of its files cut
 // off.
 func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
+	files = dropReplayCopies(files)
 	first := files[0].sum
 	t := SweepTest{Package: first.Package, ImportPath: first.ImportPath, Test: first.Test, Files: len(files), Shards: max(first.Shards, 1), BaseSeed: first.BaseSeed, Cut: cutOff}
 	seen := make(map[int]string)
@@ -760,6 +763,28 @@ func mergeTest(files []*shardFile, cutOff []CutFile) (SweepTest, error) {
 	}
 	t.Report = b.String()
 	return t, nil
+}
+
+// dropReplayCopies keeps one of the unsharded files that hold the same
+// seeds to the same traces and outcomes. A Run that names its seeds
+// (Replay) runs them whatever the shard, so every shard of a sweep writes
+// the same file, and a sweep whose shards write to directories of their
+// own holds it once per shard: one Run's seeds, not shards twice.
+func dropReplayCopies(files []*shardFile) []*shardFile {
+	same := func(a, b *shardFile) bool {
+		return max(a.sum.Shards, 1) == 1 && max(b.sum.Shards, 1) == 1 &&
+			a.sum.BaseSeed == b.sum.BaseSeed && a.sum.Trace == b.sum.Trace &&
+			slices.EqualFunc(a.seeds, b.seeds, func(x, y seedFigures) bool {
+				return x.seed == y.seed && x.trace == y.trace && x.outcome == y.outcome && x.recipe == y.recipe
+			})
+	}
+	kept := files[:0:0]
+	for _, f := range files {
+		if !slices.ContainsFunc(kept, func(k *shardFile) bool { return same(k, f) }) {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }
 
 // agree refuses to merge f with first when they ran other seeds or

@@ -826,3 +826,31 @@ func TestMergeFailsOnChaosPhasesOfNoTime(t *testing.T) {
 		assert.Contains(t, sw.String(), sw.Tests[0].NoChaos+"\n")
 	}
 }
+
+// A Run that names its seeds runs them in every shard of a sweep, and
+// each shard writes the same unsharded file. Shards that write to
+// directories of their own, as the Kubernetes Job's do, hold it once
+// each: the merge takes it once, not as a shard twice.
+func TestMergeTakesAReplayedRunOnceFromEveryShard(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 3 {
+		shard := filepath.Join(dir, fmt.Sprintf("shard-%d", i)) + "/"
+		res := simtest.Simulate(naps, simtest.Replay(7, 8), simtest.Shard(i, 3), simtest.ResultsFile(shard))
+		require.True(t, res.OK(), res.Report)
+	}
+	sw, err := simtest.MergeResults(dir)
+	require.NoError(t, err)
+	require.Len(t, sw.Tests, 1)
+	m := sw.Tests[0]
+	assert.Equal(t, 2, m.Seeds, "the replayed seeds, once")
+	assert.Equal(t, 1, m.Files)
+	assert.Empty(t, m.Missing)
+	assert.True(t, sw.OK(), m.Report)
+
+	// Files of one Run's seeds that ended otherwise are no copies.
+	other := filepath.Join(t.TempDir(), "other") + "/"
+	simtest.Simulate(naps, simtest.Replay(7, 9), simtest.ResultsFile(other))
+	_, err = simtest.MergeResults(dir, other)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "are both shard 0 of 1; merge each shard once")
+}
