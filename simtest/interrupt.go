@@ -21,21 +21,24 @@ const stoppedByInterrupt = "an interrupt"
 // never reported, and a CI job's log holding no replay line. The first
 // stops every Run between two seeds, which then reports what ran, and
 // the binary ends a moment after the last of them by the same signal
-// (reraise); a second ends it at once, as before. nil for a Run that
-// does not stop so (Simulate's, a fuzz input's, a replay's).
+// (reraise); a second ends it at once, as before, even while every Run
+// is in the middle of a seed. nil for a Run that does not stop so
+// (Simulate's, a fuzz input's, a replay's).
 type interrupts struct {
 	got os.Signal // the interrupt this Run stopped at
 }
 
 // interrupted is the process's hearing, which its Runs share: a signal
-// comes once for the process, not once per Run. Once the first has come
-// nothing hears them, so the next ends the binary; a Run that starts
-// after it stops after its first seed; and the binary ends only once no
-// Run is under way, so that a Run beside the one that heard it first (a
-// parallel test's) still reports, and go test prints the output it holds.
+// comes once for the process, not once per Run. The first that comes
+// stops the hearing, so the next ends the binary, however long the
+// seeds under way go on; a Run that starts after it stops after its
+// first seed; and the binary ends only once no Run is under way, so that
+// a Run beside the one that heard it first (a parallel test's) still
+// reports, and go test prints the output it holds.
 var interrupted struct {
 	mu   sync.Mutex
 	c    chan os.Signal // while Runs listen and none has come
+	done chan struct{}  // closed when the last Run stops listening
 	runs int            // the Runs under way
 	got  os.Signal      // the first that came
 }
@@ -50,15 +53,53 @@ func listenForInterrupts() *interrupts {
 	interrupted.mu.Lock()
 	defer interrupted.mu.Unlock()
 	if interrupted.c == nil && interrupted.got == nil {
-		interrupted.c = make(chan os.Signal, 1)
-		signal.Notify(interrupted.c, os.Interrupt, syscall.SIGTERM)
+		c, done := make(chan os.Signal, 1), make(chan struct{})
+		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+		interrupted.c, interrupted.done = c, done
+		go hear(c, done)
 	}
 	interrupted.runs++
 	return &interrupts{}
 }
 
-// came reports whether an interrupt has come to the process; the first
-// one that does stops the hearing, so that the next ends the binary.
+// hear takes the first signal to come on c, until done: it stops the
+// hearing at once, rather than at a Run's next look between two seeds,
+// as a seed may go on for minutes and a second signal must end the
+// binary meanwhile.
+func hear(c chan os.Signal, done chan struct{}) {
+	var sig os.Signal
+	select {
+	case sig = <-c:
+	case <-done:
+		// One that came as the last Run stopped, still in c, is told.
+		select {
+		case sig = <-c:
+		default:
+			return
+		}
+	}
+	signal.Stop(c)
+	interrupted.mu.Lock()
+	defer interrupted.mu.Unlock()
+	if interrupted.c == c {
+		interrupted.c, interrupted.done = nil, nil
+	}
+	if interrupted.got != nil {
+		// A hearing begun as the last came: this is a second.
+		signal.Reset(sig)
+		if p, err := os.FindProcess(os.Getpid()); err == nil {
+			_ = p.Signal(sig)
+		}
+		return
+	}
+	interrupted.got = sig
+	if interrupted.runs == 0 {
+		// It came as the last Run under way stopped listening.
+		reraise(sig)
+	}
+}
+
+// came reports whether an interrupt has come to the process.
 func (in *interrupts) came() bool {
 	if in == nil {
 		return false
@@ -68,21 +109,12 @@ func (in *interrupts) came() bool {
 	}
 	interrupted.mu.Lock()
 	defer interrupted.mu.Unlock()
-	if interrupted.c != nil {
-		select {
-		case interrupted.got = <-interrupted.c:
-			signal.Stop(interrupted.c)
-			interrupted.c = nil
-		default:
-		}
-	}
 	in.got = interrupted.got
 	return in.got != nil
 }
 
 // stop ends the Run's hearing. The last Run under way to stop after an
-// interrupt came, even one that came after its last look, has the signal
-// sent again (reraise).
+// interrupt came has the signal sent again (reraise).
 func (in *interrupts) stop() {
 	if in == nil {
 		return
@@ -94,12 +126,10 @@ func (in *interrupts) stop() {
 		return
 	}
 	if interrupted.c != nil {
+		// A signal hear has taken but not yet told of is its to tell.
 		signal.Stop(interrupted.c)
-		select {
-		case interrupted.got = <-interrupted.c:
-		default:
-		}
-		interrupted.c = nil
+		close(interrupted.done)
+		interrupted.c, interrupted.done = nil, nil
 	}
 	if interrupted.got != nil {
 		reraise(interrupted.got)

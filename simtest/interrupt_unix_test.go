@@ -4,6 +4,7 @@ package simtest
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -73,11 +74,43 @@ func TestChildRunsBesideAnInterrupt(t *testing.T) {
 	})
 }
 
+// TestChildSeedLongAfterAnInterrupt runs a Run whose first seed goes on
+// long after the process is sent an interrupt, in the child process of
+// TestASecondInterruptEndsTheBinaryAtOnce.
+func TestChildSeedLongAfterAnInterrupt(t *testing.T) {
+	if os.Getenv("SIMTEST_INTERRUPT_CHILD") == "" {
+		t.Skip("run by TestASecondInterruptEndsTheBinaryAtOnce")
+	}
+	Run(t, func(s *S) {
+		fmt.Println(childUnderWay)
+		// Twenty seconds of real time, in steps the watchdog sees.
+		for range 2000 {
+			time.Sleep(10 * time.Millisecond)
+			if err := s.Providers().Time.Sleep(s.Context(), time.Millisecond); err != nil {
+				s.Fatal(err)
+			}
+		}
+	}, Seeds(10), KeepFailures(false))
+}
+
+// childUnderWay is the line a child's seed prints once its Run hears
+// interrupts.
+const childUnderWay = "simtest child: a seed is under way"
+
 // interruptChild runs this test binary's tests that match run in a child
 // process, under -v, sends it an interrupt once a seed's line says FAIL
 // (a Run is under way), and returns its output and how it exited, which
 // must be an error.
 func interruptChild(t *testing.T, run string) (string, *exec.ExitError) {
+	t.Helper()
+	return signalChild(t, run, " FAIL sim=", 1)
+}
+
+// signalChild runs this test binary's tests that match run in a child
+// process, under -v, sends it times interrupts, a moment apart, once a
+// line holds at, and returns its output and how it exited, which must be
+// an error.
+func signalChild(t *testing.T, run, at string, times int) (string, *exec.ExitError) {
 	t.Helper()
 	bin, err := filepath.Abs(os.Args[0])
 	require.NoError(t, err)
@@ -92,8 +125,13 @@ func interruptChild(t *testing.T, run string) (string, *exec.ExitError) {
 	signalled := false
 	for lines.Scan() {
 		out.WriteString(lines.Text() + "\n")
-		if !signalled && strings.Contains(lines.Text(), " FAIL sim=") {
-			require.NoError(t, cmd.Process.Signal(os.Interrupt))
+		if !signalled && strings.Contains(lines.Text(), at) {
+			for i := range times {
+				if i > 0 {
+					time.Sleep(200 * time.Millisecond)
+				}
+				require.NoError(t, cmd.Process.Signal(os.Interrupt))
+			}
 			signalled = true
 		}
 	}
@@ -135,4 +173,17 @@ func TestAnInterruptStopsTheRun(t *testing.T) {
 		// Begun in the moment before the binary ends: its first seed.
 		assert.Contains(t, out, "simtest: the Run stopped after 1 of 100000 seeds", "the next test's Run stops after its first seed")
 	}
+}
+
+// A second interrupt ends the binary at once, even while every Run is in
+// the middle of a seed: the hearing of the first stopped only when a Run
+// next looked between two seeds, so the second was taken for the first
+// and lost, and the binary ran on to the seed's end.
+func TestASecondInterruptEndsTheBinaryAtOnce(t *testing.T) {
+	t.Parallel() // waits on a process of its own
+	out, exit := signalChild(t, "^TestChildSeedLongAfterAnInterrupt$", childUnderWay, 2)
+	status, ok := exit.Sys().(syscall.WaitStatus)
+	require.True(t, ok)
+	assert.True(t, status.Signaled() && status.Signal() == syscall.SIGINT, "the binary ends by the second signal: %v: %s", status, out)
+	assert.NotContains(t, out, "simtest: the Run stopped after", "the seed under way was not waited for")
 }
