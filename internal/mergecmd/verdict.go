@@ -16,13 +16,13 @@ import (
 // verdict is the report's last line: how many tests were merged, and how
 // many of them fail the merge and why, so that a log read from its end
 // says at once what the sweep found.
-func verdict(sw simtest.Sweep) string {
+func verdict(sw simtest.Sweep, strict bool) string {
 	var seeds, failed, bad int
 	counts := map[string]int{}
 	var whys []string // the reasons, in the order the tests first give them
 	for _, t := range sw.Tests {
 		seeds, failed = seeds+t.Seeds, failed+t.Failed
-		fails := t.Failures()
+		fails := failures(t, strict)
 		if len(fails) > 0 {
 			bad++
 		}
@@ -42,6 +42,20 @@ func verdict(sw simtest.Sweep) string {
 		whys[i] = fmt.Sprintf("%d with %s", counts[why], why)
 	}
 	return fmt.Sprintf("moonpool-merge: %s merged, %d failed (%s); %s, %d failed", tests, bad, strings.Join(whys, ", "), seedWords, failed)
+}
+
+// builtApartStrict is the failure -strict makes of shards built
+// differently.
+const builtApartStrict = "shards built differently, under -strict"
+
+// failures lists why t fails the merge: t.Failures(), and under -strict
+// shards built differently.
+func failures(t simtest.SweepTest, strict bool) []string {
+	fails := t.Failures()
+	if strict && t.BuiltApart != "" {
+		fails = append(fails, builtApartStrict)
+	}
+	return fails
 }
 
 // The JUnit XML that CI systems read (GitLab, Jenkins, GitHub's test
@@ -88,7 +102,7 @@ type junitFailure struct {
 // first maxJUnitSeeds failing seeds, before the whole report, so that a
 // CI view that cuts long text keeps them; a passing one has its report as
 // its output.
-func junit(sw simtest.Sweep) ([]byte, error) {
+func junit(sw simtest.Sweep, strict bool) ([]byte, error) {
 	doc := junitSuites{}
 	var walls []time.Duration // each suite's tests' walls added up
 	for _, t := range sw.Tests {
@@ -103,14 +117,13 @@ func junit(sw simtest.Sweep) ([]byte, error) {
 		suite := &doc.Suites[len(doc.Suites)-1]
 		walls[len(walls)-1] += t.Wall
 		c := junitCase{Classname: pkg, Name: t.Test, Time: fmt.Sprintf("%.3f", t.Wall.Seconds())}
-		if t.OK() {
+		if fails := failures(t, strict); len(fails) == 0 {
 			c.SystemOut = &junitText{xmlChars(t.Report)}
 		} else {
 			var b strings.Builder
 			writeGroups(&b, t)
 			writeSeeds(&b, t)
 			b.WriteString(t.Report)
-			fails := t.Failures()
 			message := "failed: " + strings.Join(fails, ", ")
 			if t.Failed > 0 {
 				message = fmt.Sprintf("%d of %s failed", t.Failed, plural.Count(t.Seeds, "seed"))

@@ -22,7 +22,7 @@ func TestJUnitIsXMLWhateverTheReportHolds(t *testing.T) {
 		{Package: "./p", Test: "TestFails", Seeds: 2, Failed: 1, Failing: []simtest.SeedResult{{Seed: 7, FirstFailure: odd, Replay: "go test -run '^TestFails$' ./p -simseed=7"}}, Report: "report: " + odd},
 		{Package: "./p", Test: "TestPasses", Seeds: 2, Passed: 2, Report: "passed: " + odd},
 	}}
-	b, err := junit(sw)
+	b, err := junit(sw, false)
 	require.NoError(t, err)
 	var doc struct {
 		Suites []struct {
@@ -55,7 +55,7 @@ func TestJUnitNamesPackagesAsGoTestDoes(t *testing.T) {
 		{Package: "./kv", ImportPath: "example.com/m/kv", Test: "TestB", Seeds: 1, Passed: 1},
 		{Package: "./old", Test: "TestC", Seeds: 1, Passed: 1},
 	}}
-	b, err := junit(sw)
+	b, err := junit(sw, false)
 	require.NoError(t, err)
 	var doc struct {
 		Suites []struct {
@@ -91,7 +91,7 @@ func TestJUnitFailureMessageSaysWhy(t *testing.T) {
 		{simtest.SweepTest{Seeds: 10, Passed: 10, AssertionFailures: 1, TimedOut: []int{0}}, "failed: failed assertions, shards stopped at go test's -timeout"},
 	} {
 		tc.test.Package, tc.test.Test = "./p", "TestX"
-		b, err := junit(simtest.Sweep{Tests: []simtest.SweepTest{tc.test}})
+		b, err := junit(simtest.Sweep{Tests: []simtest.SweepTest{tc.test}}, false)
 		require.NoError(t, err)
 		var c struct {
 			Suites []struct {
@@ -126,7 +126,7 @@ func TestJUnitTellsTheBugsApart(t *testing.T) {
 		{Site: "w_test.go:66", Shape: "charged twice", Seeds: 148, First: tc.Failing[2]},
 		{Site: "w_test.go:68", Shape: "payment lost", Seeds: 2, Kept: 2, First: kept, KeptFile: kept.Kept},
 	}
-	b, err := junit(simtest.Sweep{Tests: []simtest.SweepTest{tc}})
+	b, err := junit(simtest.Sweep{Tests: []simtest.SweepTest{tc}}, false)
 	require.NoError(t, err)
 	var c struct {
 		Suites []struct {
@@ -159,7 +159,7 @@ seed 100 failed: `), f.Body)
 	// Groups at one site are named by their words too.
 	tc.Groups[1].Site, tc.Groups[1].KeptFile, tc.Groups[1].Kept = "w_test.go:66", "", 0
 	tc.Failing[0].Kept, tc.Failing[1].Kept = "", ""
-	b, err = junit(simtest.Sweep{Tests: []simtest.SweepTest{tc}})
+	b, err = junit(simtest.Sweep{Tests: []simtest.SweepTest{tc}}, false)
 	require.NoError(t, err)
 	c.Suites = nil
 	require.NoError(t, xml.Unmarshal(b, &c), "%s", b)
