@@ -164,6 +164,11 @@
 // JSON (seed, trace, outcome, simulated time, steps, events, faults
 // seen by kind, first failure) for CI and sweeps. A Run that replays a
 // seed keeps nothing unless -simkeep=true is given ("Kept seeds" below).
+// While a Run of go test's seeds is under way, an interrupt (SIGINT or
+// SIGTERM: a Ctrl-C, a cancelled CI job) stops every Run between two
+// seeds, each reporting what its seeds found, and the test binary ends by
+// the same signal a second after the last of them returns; a second
+// signal ends it at once (docs/sweeps.md).
 //
 // # Sweeps
 //
