@@ -697,6 +697,17 @@ type noEnvNote struct{ error }
 
 func (e noEnvNote) Unwrap() error { return e.error }
 
+// scaleSeeds is n seeds scaled by k (-simscale), or as many as an int
+// holds where the product would not fit: a count meant as no bound, such
+// as Seeds(math.MaxInt), stays one, where a product that wraps would run
+// none.
+func scaleSeeds(n, k int) int {
+	if k > 1 && n > math.MaxInt/k {
+		return math.MaxInt
+	}
+	return n * max(k, 1)
+}
+
 func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 	c := defaultConfig(short)
 	for _, o := range opts {
@@ -772,7 +783,7 @@ func resolveFlags(short bool, fl flags, opts []Option) (config, error) {
 	} else if fl.scale > 1 && len(c.replays) == 0 {
 		// The Run's own count, scaled: a count of its own is kept small
 		// or large on purpose, and the factor keeps the proportion.
-		c.seeds = int(min(int64(c.seeds)*int64(fl.scale), math.MaxInt32))
+		c.seeds = scaleSeeds(c.seeds, fl.scale)
 	}
 	if fl.runFor != "" {
 		d, err := time.ParseDuration(fl.runFor)

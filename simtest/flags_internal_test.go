@@ -3,6 +3,7 @@ package simtest
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"regexp"
@@ -294,6 +295,11 @@ func TestScaleMultipliesEachRunsOwnCount(t *testing.T) {
 		{false, []Option{Seeds(30)}, map[string]string{flagsEnv: "-simscale=10"}, nil, 300},
 		{false, []Option{Seeds(30)}, nil, []string{"-simscale=10", "-simseeds=7"}, 7},
 		{false, []Option{Seeds(30)}, nil, []string{"-simscale=1"}, 30},
+		// A count past what a product can hold runs as many as there are,
+		// never fewer than the Run's own, nor a count wrapped negative.
+		{false, []Option{Seeds(math.MaxInt)}, nil, []string{"-simscale=10"}, math.MaxInt},
+		{false, []Option{Seeds(math.MaxInt / 4)}, nil, []string{"-simscale=10"}, math.MaxInt},
+		{false, []Option{Seeds(math.MaxInt32)}, nil, []string{"-simscale=2"}, int(min(2*int64(math.MaxInt32), math.MaxInt))},
 	} {
 		c, err := read(tc.short, tc.opts, tc.vars, tc.given...)
 		require.NoError(t, err, "%v %v", tc.given, tc.vars)

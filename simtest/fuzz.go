@@ -514,7 +514,7 @@ func newFuzzTarget(name string, short bool, fl flags, body func(*S), opts []Opti
 		return nil, fmt.Errorf("simtest: -simrecipe=%s replays an exploration's timeline, which a Fuzz target cannot run: it would run seed %d alone; run the test that explored it, as its replay line does (go test -run '^TestName$')", c.recipe, c.recipe.Seed)
 	}
 	if !c.seedsSet && fl.seeds == 0 {
-		c.seeds = DefaultFuzzSeeds * max(fl.scale, 1) // -simscale scales the seed corpus's own count too
+		c.seeds = scaleSeeds(DefaultFuzzSeeds, fl.scale) // -simscale scales the seed corpus's own count too
 	}
 	ft := &fuzzTarget{name: name, cfg: c, fz: fz, body: body, sites: tally.NewSites(), timelines: fl.selectsSubtests()}
 	if over := passedOver(fl); over != "" {
