@@ -119,7 +119,10 @@ const readyPoll = 10 * time.Millisecond
 // looks for not yet ready: a boot starts ready, and its Run has not yet
 // had its turn to say otherwise ([providers.SetNotReady] at the start of
 // Run). A process taken down by [Cluster.Stop] is waited for until its
-// [Cluster.Start].
+// [Cluster.Start]; one paused (by [Cluster.Pause] or attrition, armed for
+// a clock read too) until it resumes, and one whose crash attrition aims
+// at its next unsynced write until that crash has come and gone, as
+// attrition counts each down against MaxDead meanwhile.
 //
 // A step of a rolling upgrade or restart waits here before it takes the
 // next process down, as a rollout that keeps at most one process
@@ -137,7 +140,7 @@ func (c *Cluster) WaitReady(ctx context.Context, names ...string) error {
 	for {
 		up, now := 0, c.s.w.Now()
 		for _, p := range procs {
-			if !p.down && !p.leaving && p.ready && p.bootedAt < now {
+			if !p.down && !p.leaving && p.ready && p.bootedAt < now && !p.paused() && !p.aimed {
 				up++
 			}
 		}

@@ -190,6 +190,25 @@ func TestWaitReadyKeepsARollingRestartWithinOneDown(t *testing.T) {
 	assert.NotZero(t, res.Failed, "without the wait, a reboot while another replica catches up takes two down: %s", res.Report)
 }
 
+// A paused process is up and ready, but serves nothing until it resumes:
+// WaitReady waits for the resume, as attrition counts it down meanwhile.
+func TestWaitReadyWaitsForAPausedProcessToResume(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process { return catchingUp(0) }})
+		s.Sleep(time.Second)
+		paused := s.Go("pause", func(ctx context.Context) error {
+			c.Pause("p-1", 3*time.Second)
+			return nil
+		})
+		s.Sleep(time.Millisecond)
+		start := s.Elapsed()
+		require.NoError(s, c.WaitReady(s.Context()))
+		assert.GreaterOrEqual(s, s.Elapsed()-start, 2*time.Second, "waited for p-1's resume")
+		require.NoError(s, paused.Join(s.Context()))
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
+	assert.Zero(t, res.Failed, res.Report)
+}
+
 func TestWaitReadyEndsWithItsContext(t *testing.T) {
 	res := simtest.Simulate(func(s *simtest.S) {
 		c := s.Boot(simtest.Processes{Name: "p", Count: 2, New: func() simtest.Process {
