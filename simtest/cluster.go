@@ -126,6 +126,9 @@ type proc struct {
 	// doneAt is when.
 	done   bool
 	doneAt time.Duration
+	// failed: its Run returned an error that failed the seed, and it
+	// was not restarted.
+	failed bool
 	taker  taker
 	// back, once a Stop, Reboot or Start waits for the process to be up
 	// again, is closed when it boots.
@@ -441,7 +444,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping, p.done, p.hit = false, false, false, false, providers.FirstBoot
+	p.down, p.leaving, p.stopping, p.done, p.failed, p.hit = false, false, false, false, false, providers.FirstBoot
 	p.taker = up
 	if p.back != nil {
 		p.back.Close()
@@ -505,6 +508,7 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	case wantsRestart(err) && !p.leaving:
 		c.restart(p, inst, err)
 	case err != nil:
+		p.failed = true
 		// The engine's line says nothing: name the process's Run.
 		s.failOf(s.procSite(p, inst), fmt.Sprintf("process %s failed: %v", p.peer.Name, err), err, false)
 	default:
@@ -513,9 +517,10 @@ func (c *Cluster) exited(p *proc, g *sim.Group, inst Process, err error) {
 	}
 }
 
-// spared reports whether attrition leaves p alone: it is protected, or it
-// has done its work, which a reboot would make it do again.
-func (p *proc) spared() bool { return p.spec.Protected || p.done }
+// spared reports whether attrition leaves p alone: it is protected, it
+// has done its work, which a reboot would make it do again, or it failed
+// the seed, which a reboot would make it fail again, told twice.
+func (p *proc) spared() bool { return p.spec.Protected || p.done || p.failed }
 
 // Stop takes the named process down the given way and leaves it down
 // until [Cluster.Start]. It returns when the process is down: at once for

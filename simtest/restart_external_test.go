@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -307,4 +308,28 @@ func TestARestartLimitReachedByTheTestsDiskCrashesSaysSo(t *testing.T) {
 	assert.NotContains(t, res.Report, "it fails on every boot")
 	assert.Contains(t, res.Report, "6 of the disks (6 crashes)")
 	assert.Contains(t, res.Report, "; 6 of them injected by the test (an Injector, or a Cluster, Net or Disk call): 6 disk crashes")
+}
+
+// A process whose Run failed the seed is not rebooted by attrition: a
+// reboot would only fail it again, a second error for one cause.
+func TestAttritionSparesAProcessThatFailed(t *testing.T) {
+	boots := 0
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.Graceful, cfg.Attrition.PowerLoss = 0, 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				boots++
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return nil
+				}
+				return errors.New("the state on disk does not parse")
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute})
+	}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed)
+	assert.Equal(t, 1, boots, res.Report)
+	assert.Equal(t, 1, strings.Count(res.Report, "error: process p-0 failed"), "one error in the timeline: %s", res.Report)
 }
