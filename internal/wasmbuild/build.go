@@ -267,7 +267,7 @@ func (tc toolchain) checkFlags() error {
 		for _, f := range strings.Fields(flags) {
 			switch strings.TrimPrefix(f, "-") {
 			case "-race", "race", "race=true", "-race=true":
-				return errors.New("wasmbuild: the race detector is not available under WebAssembly, and GOFLAGS asks for -race; leave -race out of GOFLAGS for the build (a simulation's own checks still run)")
+				return errors.New("wasmbuild: the race detector is not available under WebAssembly, and GOFLAGS asks for -race; leave -race out of GOFLAGS for the build (a simulation's own checks still run, though none finds a data race inside a program, whose goroutines switch only where they block: run it natively under -race for that)")
 			}
 		}
 	}
