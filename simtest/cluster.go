@@ -129,7 +129,11 @@ type proc struct {
 	// failed: its Run returned an error that failed the seed, and it
 	// was not restarted.
 	failed bool
-	taker  taker
+	// running: this boot's Run has begun. Until then the instance is
+	// one its factory just made, which an invariant judged after the
+	// boot's step would find empty (booting).
+	running bool
+	taker   taker
 	// back, once a Stop, Reboot or Start waits for the process to be up
 	// again, is closed when it boots.
 	back     *providers.Chan[struct{}]
@@ -444,7 +448,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping, p.done, p.failed, p.hit = false, false, false, false, false, providers.FirstBoot
+	p.down, p.leaving, p.stopping, p.done, p.failed, p.running, p.hit = false, false, false, false, false, false, providers.FirstBoot
 	p.taker = up
 	if p.back != nil {
 		p.back.Close()
@@ -477,10 +481,25 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 			// Told here, in a task: a restart boots from a timer.
 			s.configErrorf("simtest: Processes %q: %s returned nil for %s; return a Process", p.spec.Name, p.spec.factoryName(release), p.peer.Name)
 		}
+		if p.group == g {
+			p.running = true
+		}
 		err := inst.Run(ctx, prov)
 		c.exited(p, g, inst, err)
 		return exit{err}
 	})
+}
+
+// booting reports whether a process booted at this instant has not yet
+// begun its Run (invariants wait for it: observer.afterStep).
+func (c *Cluster) booting() bool {
+	now := c.s.w.Now()
+	for _, p := range c.procs {
+		if !p.running && !p.down && !p.leaving && p.bootedAt == now && p.boots > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // exited hears that a process's Run returned.

@@ -69,7 +69,9 @@ func (inv *invariant) falseSpan() string {
 // system's state, or of its timeline (see [S.Watch]), that must hold
 // between any two steps. From now until the seed ends, check runs after
 // every step: each time a task parks or ends, and after each event
-// callback. It reports through an Always assertion with name as its
+// callback, but for a step after which a process booted at that instant
+// has not begun its Run (its instance is the empty one its factory just
+// made). It reports through an Always assertion with name as its
 // message: a non-nil error fails the seed, which goes on to its end, and
 // the assertion table counts every check; but [SkipCheck], returned when
 // the check cannot judge the state at this step, counts as neither. An invariant that stays false
@@ -135,10 +137,17 @@ func (o *observer) watchSteps() {
 	}
 }
 
-// afterStep runs every invariant and every open liveness check.
+// afterStep runs every invariant and every open liveness check. The
+// invariants wait while a process booted at this instant has not begun its
+// Run: its instance is the one its factory just made, with none of the
+// state its Run builds, which an invariant would read as lost. Its main
+// task runs at this same instant, and the check after its first step
+// judges it, with a SetNotReady of Run's first lines in force.
 func (o *observer) afterStep() {
-	for _, inv := range o.invariants {
-		o.checkOne(inv)
+	if o.s == nil || o.s.cluster == nil || !o.s.cluster.booting() {
+		for _, inv := range o.invariants {
+			o.checkOne(inv)
+		}
 	}
 	for _, l := range o.liveness {
 		o.checkLiveness(l)

@@ -227,3 +227,58 @@ func TestWaitReadyEndsWithItsContext(t *testing.T) {
 	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1))
 	assert.Zero(t, res.Failed, res.Report)
 }
+
+// loaded is a process whose Run builds the state an invariant reads: at
+// once, or, slow, over a wait it is not ready for.
+type loaded struct {
+	slow  bool
+	total int
+}
+
+func (l *loaded) Run(ctx context.Context, p providers.Providers) error {
+	if l.slow {
+		providers.SetNotReady(p.Cluster, "loading")
+		if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+			return nil
+		}
+	}
+	l.total = 600
+	providers.SetReady(p.Cluster)
+	return providers.Wait(ctx, p.Task)
+}
+
+// An invariant is not judged between a process's boot and the first step
+// of its Run, where the instance is the empty one its factory just made:
+// guarded by Alive, when Run builds its state before it first waits, or
+// by Ready, which Run's first line sets false while it loads, it never
+// reads that instance, at the first boot or at attrition's reboots.
+func TestInvariantsWaitForABootsRunToBegin(t *testing.T) {
+	for name, tc := range map[string]struct {
+		slow  bool
+		guard func(c *simtest.Cluster) bool
+	}{
+		"Alive": {false, func(c *simtest.Cluster) bool { return c.Alive("shard-0") }},
+		"Ready": {true, func(c *simtest.Cluster) bool { ready, _ := c.Ready("shard-0"); return ready }},
+	} {
+		guard := tc.guard
+		cfg := chaos.Off()
+		cfg.Attrition = chaos.DefaultAttrition()
+		judged := 0
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "shard", New: func() simtest.Process { return &loaded{slow: tc.slow} }})
+			s.Invariant("money is conserved", func() error {
+				if !guard(c) {
+					return simtest.SkipCheck
+				}
+				judged++
+				if got := simtest.InstanceOf[*loaded](c, "shard-0").total; got != 600 {
+					return fmt.Errorf("the accounts hold %d, not 600", got)
+				}
+				return nil
+			})
+			c.Run(simtest.Phases{Chaos: 30 * time.Second, Settle: time.Second})
+		}, simtest.Chaos(cfg), simtest.Seeds(5), simtest.KeepGoing(), simtest.KeepFailures(false))
+		assert.Zero(t, res.Failed, "guarded by %s: %s", name, res.Report)
+		assert.NotZero(t, judged, name)
+	}
+}
