@@ -257,3 +257,37 @@ func TestTheHTMLTimelineDrawsDatagrams(t *testing.T) {
 	assert.Positive(t, partitioned, "a request lost to a partition is drawn on its sender's lane")
 	assert.Positive(t, faults, "some were lost")
 }
+
+// A failing seed's window leaves out, and counts, the datagrams a
+// partition lost or that found no socket at their port: a gossip protocol
+// sends them by the dozen to every peer cut off or down.
+func TestTheFailureWindowLeavesUndeliveredDatagramsOut(t *testing.T) {
+	res := simtest.Simulate(func(s *simtest.S) {
+		s.Boot(simtest.Processes{Name: "server", New: ackServer, Hosts: []string{"10.0.0.1"}})
+		s.Sleep(time.Millisecond)
+		p := s.Providers()
+		pc, err := p.Network.ListenPacket(s.Context(), ":0")
+		require.NoError(s, err)
+		defer pc.Close()
+		send := func(to string) {
+			addr, err := net.ResolveUDPAddr("udp", to)
+			require.NoError(s, err)
+			for range 30 {
+				_, err := pc.WriteTo([]byte("ping"), addr)
+				require.NoError(s, err)
+				s.Sleep(10 * time.Millisecond)
+			}
+		}
+		send("10.0.0.1:99") // no socket there
+		s.Network().Partition([]string{simtest.DriverHost}, []string{"10.0.0.1"})
+		send("10.0.0.1:53")
+		s.Logf("the protocol's own line")
+		s.Errorf("the check failed")
+	}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed, res.Report)
+	_, window, ok := strings.Cut(res.Report, "timeline around the first failure")
+	require.True(t, ok, res.Report)
+	assert.NotContains(t, window, "net: datagram", "no undelivered datagram among the window's entries")
+	assert.Contains(t, window, "the protocol's own line")
+	assert.Regexp(t, `^, at [^(]+\(\d+ earlier entries not shown, among them 60 datagrams lost to a partition or sent to no socket; -simtimeline=FILE writes them all\):`, window)
+}

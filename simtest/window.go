@@ -90,6 +90,12 @@ type window struct {
 	// under loss meets them by the dozen, and they would push its own
 	// lines, which tell why it failed, out of the window.
 	datagrams int
+	// undelivered counts the datagrams (and ICMP port-unreachable
+	// replies) lost to a partition or clog, or sent to a port with no
+	// socket, which the window leaves out as it does datagrams: a gossip
+	// protocol of twenty processes sends them by the dozen a second to
+	// every peer cut off or down, and a window of them told nothing.
+	undelivered int
 	// delays counts the sleeps and timers that the network's buggified
 	// delay pushed back by under a millisecond (chaos.Network's
 	// SleepDelayProb), which the window leaves out as it does datagrams:
@@ -165,6 +171,9 @@ func (w *window) leftOut(quiet bool) []string {
 	if w.datagrams > 0 {
 		out = append(out, plural.Count(w.datagrams, "datagram")+" lost, duplicated or reordered")
 	}
+	if w.undelivered > 0 {
+		out = append(out, plural.Count(w.undelivered, "datagram")+" lost to a partition or sent to no socket")
+	}
 	if w.delays > 0 {
 		out = append(out, plural.Count(w.delays, "sleep")+" delayed by under 1ms")
 	}
@@ -175,6 +184,19 @@ func (w *window) leftOut(quiet bool) []string {
 		out = append(out, w.quietCount())
 	}
 	return out
+}
+
+// undelivered reports whether msg is the network's line of a datagram,
+// or of the port-unreachable reply to one, that a partition or clog lost
+// or that found no socket at its port.
+func undelivered(msg string) bool {
+	switch {
+	case strings.HasPrefix(msg, "net: datagram "):
+		return strings.Contains(msg, " lost to a partition or clog: ") || strings.HasSuffix(msg, " dropped: no socket")
+	case strings.HasPrefix(msg, "net: port unreachable "):
+		return strings.HasSuffix(msg, " lost to a partition or clog")
+	}
+	return false
 }
 
 // sleepDelay reads the delay of the network's entry "net: sleep on kv-0
@@ -324,6 +346,10 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	// the partitions and reboots that tell its story.
 	if k == networkFault && strings.HasPrefix(e.Msg, "net: datagram ") {
 		w.datagrams++
+		return
+	}
+	if undelivered(e.Msg) {
+		w.undelivered++
 		return
 	}
 	if d, ok := sleepDelay(e); ok && d < time.Millisecond {
