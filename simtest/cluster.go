@@ -25,6 +25,8 @@ type Cluster struct {
 	procs  []*proc
 	byName map[string]*proc
 	dead   int // processes down or going down
+	// lastBoot is when a process last booted (booting).
+	lastBoot time.Duration
 	// restarting counts the processes down between a restart they asked
 	// for and their next boot.
 	restarting int
@@ -455,6 +457,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 		p.back = nil
 	}
 	p.ready, p.notReadyWhy, p.bootedAt = true, "", s.w.Now()
+	c.lastBoot = p.bootedAt
 	p.calls, p.runReturned = nil, false // an earlier instance's, ended with its group
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
@@ -494,6 +497,9 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 // begun its Run (invariants wait for it: observer.afterStep).
 func (c *Cluster) booting() bool {
 	now := c.s.w.Now()
+	if c.lastBoot != now {
+		return false // the common case, at a glance
+	}
 	for _, p := range c.procs {
 		if !p.running && !p.down && !p.leaving && p.bootedAt == now && p.boots > 0 {
 			return true
