@@ -60,6 +60,40 @@ func BuggifyWithProb(ctx context.Context, p float64) bool {
 	return s.Buggify(callsite.Caller(), p)
 }
 
+// CrashPointProb is how often a [CrashPoint] whose site is on fires, each
+// time it is reached: crashes are rarer than buggify's other misbehaviours,
+// as a point on a request's path is reached again and again.
+const CrashPointProb = 0.01
+
+// CrashPoint marks a point of the code under test where a crash leaves
+// the most to recover: after a decision is sent and before it is made
+// durable, between two writes that must both land, after a rename and
+// before the sync of its directory. In a simulation with buggify on, the
+// point is a buggify site, on for the run with [BuggifyConfig]'s
+// ActivationProb and firing with [CrashPointProb] each time it is
+// reached; when it fires, the calling process crashes right there, as
+// attrition's crashes do (its unsynced writes are at the mercy of the
+// disk's crash), and boots again after attrition's DownFor, or at once
+// with attrition off. The calling task does not return from it then.
+//
+//	log.Append(decision)
+//	send(commit)
+//	chaos.CrashPoint(ctx) // a crash here: sent, not yet durable
+//	log.Sync()
+//
+// It fires only while faults are on (the chaos phase of simtest's
+// Cluster.Run), in a process of a cluster that attrition may take down
+// now: not a Protected one, and not while attrition's MaxDead are down.
+// Outside a simulation, in the test's own tasks, or in a program run as a
+// simulated process, it does nothing, at the cost of a context lookup.
+//
+//go:noinline
+func CrashPoint(ctx context.Context) {
+	if c, ok := simctx.From(ctx).(simctx.Crasher); ok {
+		c.CrashAt(callsite.Caller(), CrashPointProb)
+	}
+}
+
 // Knob returns normal, or spiked when the calling site's buggify fires: a
 // tunable that simulations push to an extreme.
 //

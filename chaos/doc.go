@@ -8,7 +8,9 @@
 // return, a tiny batch, a spurious retry. In a simulation those places are
 // reached often, each switched on or off for a whole run by the seed; in
 // production, and in a simulation with buggify off, they cost a context
-// lookup and never fire. The package imports only the standard library,
+// lookup and never fire. [CrashPoint] marks a place where a crash of the
+// process leaves the most to recover, and crashes it there now and then.
+// The package imports only the standard library,
 // the simulation's context key and a reader of the caller's return
 // address, so production binaries may use it freely.
 //

@@ -238,6 +238,9 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 			c.byName[name] = p
 		}
 	}
+	if s.cluster == nil {
+		s.w.OnCrashPoint(c.crashPoint)
+	}
 	s.cluster = c
 	// A host placed before the cluster was booted was taken at its
 	// word: the zone it named must be one of the cluster's. A later Boot

@@ -168,3 +168,30 @@ func (c *Cluster) awaitRestarts() {
 		c.s.Sleep(RestartDelay)
 	}
 }
+
+// crashPoint crashes the running task's process at a chaos.CrashPoint
+// that fired, as attrition crashes one, when attrition may take it down
+// now: Run's chaos phase has begun and its faults are on, the process is
+// up, not Protected, and fewer than attrition's MaxDead are down. The calling task, the process's, waits for the crash
+// in outlivingCaller, which kills it.
+func (c *Cluster) crashPoint(site string) {
+	s := c.s
+	p := c.byName[s.w.CurrentProcess()]
+	a := s.chaos.Attrition
+	if p == nil || !c.chaosRan || s.obs.faultsOff || p.down || p.leaving || p.spec.Protected || (a.Enabled && c.dead >= a.MaxDead) {
+		return
+	}
+	var down time.Duration
+	if a.Enabled {
+		down = a.DownFor.Draw(s.w.Rand())
+	}
+	msg := fmt.Sprintf("crash point: %s crashes at %s", p.peer.Name, site)
+	s.faultEvent(false, "crash point: "+p.peer.Name, msg)
+	c.dead++
+	c.outlivingCaller("crash "+p.peer.Name, []*proc{p}, func() {
+		c.stop(p, byReboot, Crash, 0, false, "")
+		_ = s.p.Time.Sleep(s.w.Context(), down)
+		c.dead--
+		c.start(p, p.boot)
+	})
+}

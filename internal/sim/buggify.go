@@ -101,3 +101,19 @@ func (w *World) Uint64N(n uint64) uint64 {
 	}
 	return w.rng.Uint64N(n)
 }
+
+// OnCrashPoint sets what CrashAt does once a crash point fires: crash the
+// running task's process, if it may go down now; site names the point,
+// as the timeline names buggify sites. nil, the default, makes every crash
+// point pass by without a draw, as do the test's own tasks, of no process.
+func (w *World) OnCrashPoint(crash func(site string)) { w.crashPoint = crash }
+
+// CrashAt is chaos.CrashPoint: the site at pc fires as a buggify site
+// with probability fire does, and then the world's OnCrashPoint function
+// crashes the running task's process.
+func (w *World) CrashAt(pc uintptr, fire float64) {
+	if w.crashPoint == nil || w.curGroup() == nil || !w.buggifyAt(pc, "", fire) {
+		return
+	}
+	w.crashPoint(w.sites[pc].name)
+}

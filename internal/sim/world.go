@@ -128,6 +128,9 @@ type World struct {
 	// paused counts the groups paused (Group.Pause): while it is zero, a
 	// task made ready goes to the ready list without a look at its group.
 	paused int
+	// crashPoint crashes the running task's process at a crash point
+	// that fired (OnCrashPoint).
+	crashPoint func(site string)
 	// armed counts the groups armed to pause at a point of their tasks'
 	// code (Group.PauseAfterClockRead, PauseAfterUnsyncedWrite): while
 	// it is zero, a read of a clock or a write to a disk looks no further.

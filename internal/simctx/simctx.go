@@ -54,6 +54,15 @@ type NamedBuggifier interface {
 // each drops one connection.
 const RPCDropSite = "rpc drops a connection"
 
+// Crasher is what a simulation that can crash the process of the running
+// task at a point of its code (chaos.CrashPoint) adds to [Sim]. CrashAt
+// decides, as a buggify site at pc firing with probability fire, whether
+// the process crashes there, and crashes it: the calling task does not
+// return then.
+type Crasher interface {
+	CrashAt(pc uintptr, fire float64)
+}
+
 // Drawer is what a simulation that can draw numbers for code under test
 // (chaos.KnobRange) adds to [Sim]. Uint64N returns a number in [0, n)
 // from the run's random stream; n == 0 draws a whole uint64.
