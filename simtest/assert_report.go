@@ -157,7 +157,7 @@ func withUnentered(table string, calls []tally.Unentered, all string) string {
 	}
 	return table +
 		line(unenteredSimless, simless) +
-		line("not reached, in code of the same packages that no seed entered, or that ran only with its assertions given a context without the simulation (they may belong to other tests; not counted as gaps)", other)
+		line("not reached, in code of the same packages that no seed entered, in a test file's workload methods and helpers, which other tests may call, or that ran only with its assertions given a context without the simulation (they may belong to other tests; not counted as gaps)", other)
 }
 
 // unenteredSimless heads the line of the calls given a context that
