@@ -157,8 +157,10 @@ type proc struct {
 	// when it is not paused.
 	hold *pauseHold
 	// aimed is set while attrition's crash of it waits for its next
-	// unsynced write (awaitUnsyncedWrite): it is not picked again.
-	aimed bool
+	// unsynced write (awaitUnsyncedWrite), and crashing from a crash
+	// point's firing until it boots again (crashPoint): it is not picked
+	// again meanwhile, nor crashed by another crash point.
+	aimed, crashing bool
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool
@@ -453,7 +455,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
 	p.boots++
 	p.boot = how
-	p.down, p.leaving, p.stopping, p.done, p.failed, p.running, p.hit = false, false, false, false, false, false, providers.FirstBoot
+	p.down, p.leaving, p.stopping, p.done, p.failed, p.running, p.crashing, p.hit = false, false, false, false, false, false, false, providers.FirstBoot
 	p.taker = up
 	if p.back != nil {
 		p.back.Close()

@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -114,4 +115,52 @@ func TestACrashPointSparesWhatAttritionSpares(t *testing.T) {
 	}, simtest.Chaos(cfg), simtest.Seeds(3))
 	assert.Zero(t, res.Failed, res.Report)
 	assert.False(t, strings.Contains(res.Report, "crash point:"), res.Report)
+}
+
+// Crash points that fire in several tasks of one process at one instant
+// crash it once.
+func TestCrashPointsAtOneInstantCrashOnce(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Buggify = chaos.DefaultBuggify()
+	cfg.Buggify.ActivationProb = 1
+	type instant struct {
+		seed uint64
+		at   time.Duration
+	}
+	perInstant := map[instant]int{}
+	boots, points := 0, 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		c := s.Boot(simtest.Processes{Name: "coord", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				for i := range 50 {
+					p.Task.Go(ctx, fmt.Sprintf("worker-%d", i), func(ctx context.Context) error {
+						for {
+							if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+								return nil
+							}
+							chaos.CrashPoint(ctx)
+						}
+					})
+				}
+				return providers.Wait(ctx, p.Task)
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: 20 * time.Second})
+		for _, e := range tl.Snapshot() {
+			switch e.Name {
+			case "crash point":
+				perInstant[instant{s.Seed(), e.At}]++
+				points++
+			case "boot":
+				boots++
+			}
+		}
+	}, simtest.Chaos(cfg), simtest.Seeds(3))
+	require.Zero(t, res.Failed, res.Report)
+	require.NotZero(t, points)
+	for at, n := range perInstant {
+		assert.Equal(t, 1, n, "crash points at %v", at)
+	}
+	assert.Equal(t, 3+points, boots, "a first boot a seed, and one a crash")
 }

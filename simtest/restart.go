@@ -178,9 +178,10 @@ func (c *Cluster) crashPoint(site string) {
 	s := c.s
 	p := c.byName[s.w.CurrentProcess()]
 	a := s.chaos.Attrition
-	if p == nil || !c.chaosRan || s.obs.faultsOff || p.down || p.leaving || p.spec.Protected || (a.Enabled && c.dead >= a.MaxDead) {
+	if p == nil || !c.chaosRan || s.obs.faultsOff || p.down || p.leaving || p.crashing || p.aimed || p.spec.Protected || (a.Enabled && c.dead >= a.MaxDead) {
 		return
 	}
+	p.crashing = true
 	var down time.Duration
 	if a.Enabled {
 		down = a.DownFor.Draw(s.w.Rand())

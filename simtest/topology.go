@@ -558,7 +558,7 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		var up []string
 		down, spared := map[string]bool{}, map[string]bool{}
 		for _, p := range c.procs {
-			if p.down || p.leaving || !p.ready || p.paused() {
+			if p.down || p.leaving || !p.ready || p.paused() || p.crashing {
 				down[unitOf(p, a.Unit)] = true
 			}
 			if p.spared() {

@@ -325,7 +325,7 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 			continue
 		}
 		at := r.Draws() // before the draws of which process and how
-		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() || p.aimed })
+		alive := slices.DeleteFunc(c.alive(), func(p *proc) bool { return p.spared() || p.paused() || p.aimed || p.crashing })
 		if notReady := c.notReady(); notReady > 0 {
 			alive = slices.DeleteFunc(alive, func(p *proc) bool { return !p.ready })
 			if c.dead+notReady >= a.MaxDead {
