@@ -166,13 +166,16 @@ func (d *Disk) Crash() {
 		}
 	}
 	cut, keep := tear(&d.stats.TornTruncations), tear(&d.stats.TornSectors)
+	var keptSectors []int64
+	keptAt := func(s int64) { keptSectors = append(keptSectors, s) }
 	d.walkFiles(func(name string, c *content) {
+		keptSectors = keptSectors[:0]
 		unsynced := c.unsynced()
 		var was pending
 		if unsynced && files.named() {
 			was = c.pending() // before the crash drops it
 		}
-		cutTo, dirty, k, f := c.crash(cut, keep)
+		cutTo, dirty, k, f := c.crash(cut, keep, keptAt)
 		failed += f
 		if !unsynced {
 			return
@@ -184,7 +187,10 @@ func (d *Disk) Crash() {
 			d.eventAs("", "torn-write", "%s: a truncate to %d reached the disk without a sync", name, cutTo)
 		}
 		if k > 0 {
-			d.eventAs("", "torn-write", "%s: %d of %s reached the disk", name, k, plural.Count(dirty, "unsynced sector"))
+			// Which sectors, for the reader of a torn record; the trace
+			// hears how many.
+			key := d.about("torn-write") + fmt.Sprintf("%s: %d of %s reached the disk", name, k, plural.Count(dirty, "unsynced sector"))
+			d.w.EventKeyed("", key, key+": "+sectorRanges(keptSectors))
 		}
 	})
 	// The disk's own doing, not the task's that took the power away:
@@ -199,6 +205,34 @@ func (d *Disk) Crash() {
 		return fmt.Sprintf("unsynced changes in %s: %s lost, %d kept", files, plural.Count(lost, "sector"), torn)
 	})
 	d.handlesEnded()
+}
+
+// maxRangesNamed is how many runs of sectors a torn write's entry names.
+const maxRangesNamed = 4
+
+// sectorRanges names sectors, in order, as runs: "sector 7 (bytes
+// 3584-4095)", "sectors 6-7 (bytes 3072-4095), sector 9 (...)", the
+// first maxRangesNamed runs and a count of the rest.
+func sectorRanges(sectors []int64) string {
+	var runs []string
+	for i := 0; i < len(sectors); {
+		j := i
+		for j+1 < len(sectors) && sectors[j+1] == sectors[j]+1 {
+			j++
+		}
+		from, to := sectors[i], sectors[j]
+		bytes := fmt.Sprintf("bytes %d-%d", from*SectorSize, (to+1)*SectorSize-1)
+		if from == to {
+			runs = append(runs, fmt.Sprintf("sector %d (%s)", from, bytes))
+		} else {
+			runs = append(runs, fmt.Sprintf("sectors %d-%d (%s)", from, to, bytes))
+		}
+		i = j + 1
+	}
+	if more := len(runs) - maxRangesNamed; more > 0 {
+		runs = append(runs[:maxRangesNamed], fmt.Sprintf("and %d more runs", more))
+	}
+	return strings.Join(runs, ", ")
 }
 
 // failedSyncGone tells the sectors a crash or a stop dropped that failed

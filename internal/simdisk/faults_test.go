@@ -263,8 +263,18 @@ func TestTornWrites(t *testing.T) {
 		if tc.p > 0 {
 			assert.Contains(t, timeline(res), "disk n1: torn-write: f: ")
 		}
+		if tc.p == 1 {
+			assert.Contains(t, timeline(res), "disk n1: torn-write: f: 64 of 64 unsynced sectors reached the disk: sectors 0-63 (bytes 0-32767)")
+		}
 		assert.Contains(t, timeline(res), "disk n1: crash: unsynced changes in 1 file (f: bytes 0-32767): ")
 	}
+}
+
+func TestSectorRanges(t *testing.T) {
+	assert.Equal(t, "sector 7 (bytes 3584-4095)", sectorRanges([]int64{7}))
+	assert.Equal(t, "sectors 6-7 (bytes 3072-4095), sector 9 (bytes 4608-5119)", sectorRanges([]int64{6, 7, 9}))
+	assert.Equal(t, "sector 0 (bytes 0-511), sector 2 (bytes 1024-1535), sector 4 (bytes 2048-2559), sector 6 (bytes 3072-3583), and 2 more runs",
+		sectorRanges([]int64{0, 2, 4, 6, 8, 10}))
 }
 
 func TestStall(t *testing.T) {

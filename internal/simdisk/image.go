@@ -529,7 +529,7 @@ func (c *content) pendingCut() int64 {
 // truncation cut the durable file to, or noTrunc, how many sectors were
 // dirty and how many were kept, and how many a failed sync had kept from
 // the disk, readable until now.
-func (c *content) crash(cut, keep func() bool) (cutTo int64, dirty, kept, failed int) {
+func (c *content) crash(cut, keep func() bool, keptAt func(sector int64)) (cutTo int64, dirty, kept, failed int) {
 	for _, sl := range c.over {
 		failed += bits.OnesCount8(sl.present &^ sl.dirty)
 	}
@@ -547,6 +547,7 @@ func (c *content) crash(cut, keep func() bool) (cutTo int64, dirty, kept, failed
 			continue
 		}
 		kept++
+		keptAt(s)
 		copy(c.durable.put(s), c.over.get(s))
 		c.dsize = max(c.dsize, min(c.size, (s+1)*SectorSize))
 	}
