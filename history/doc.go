@@ -60,4 +60,11 @@
 // each checked alone: on a long history, do. Operations of unknown
 // outcome are what blow the search up; for a register whose writes are
 // of unique values, [LeaveOutUnread] leaves out those no read saw.
+//
+// # Queues
+//
+// A queue is no register: it may deliver in any order, and again after a
+// consumer's crash. [Deliveries] records its sends and deliveries and
+// checks its promise instead: no acknowledged message lost, none
+// delivered that was never sent, and, [ExactlyOnce], none twice.
 package history

@@ -327,3 +327,21 @@ func ExampleLeaveOutUnread() {
 	//     in state 2, which none of these can follow:
 	//       2.300s-3.300s  client 2  read() -> 1
 }
+
+// A queue's producers record each send the queue acknowledged, its
+// consumers each message they process; once the queue is drained, Check
+// names what it lost or delivered twice.
+func ExampleDeliveries() {
+	d := history.NewDeliveries[string]()
+	d.Sent("order-1")
+	d.Sent("order-2")
+	d.MaybeSent("order-3") // timed out: may or may not be in the queue
+	d.Delivered("order-1")
+	d.Delivered("order-1") // redelivered after a consumer's crash
+	d.Delivered("order-3")
+	fmt.Println(d.Check(history.AtLeastOnce))
+	fmt.Println(d.Check(history.ExactlyOnce))
+	// Output:
+	// history: the queue broke its promise of delivery: 1 of the 2 messages whose send was acknowledged never delivered (lost): order-2
+	// history: the queue broke its promise of delivery: 1 of the 2 messages whose send was acknowledged never delivered (lost): order-2; 1 delivered more than once, where the promise is exactly once: order-1 (2 times)
+}
