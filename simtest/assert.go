@@ -64,6 +64,7 @@ func (r *runner) observe(w *sim.World, seed uint64, book *tally.Book, checking b
 	if win == nil {
 		win = newWindow(r.cfg.asserts.tail)
 	}
+	win.focus = r.cfg.asserts.focus
 	o := &observer{run: ra, w: w, seed: seed, win: win}
 	o.book = book.Begin(seed, w, tally.Hooks{Fail: o.failWith, Signal: o.signal})
 	w.SetAsserter(o.book)

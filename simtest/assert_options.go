@@ -16,6 +16,7 @@ type assertConfig struct {
 	htmlPath     string                  // the HTML timeline's file
 	docFunc      func(*timelinehtml.Doc) // hears the HTML timeline's Doc
 	tail         int                     // timeline entries a failure report shows; 0 for the engine's default
+	focus        []string                // the processes a failure's window shows alone (WindowFocus, -simfocus)
 	// keepMax bounds the whole timeline kept (TimelineMax), when
 	// keepMaxSet; DefaultTimelineMax otherwise.
 	keepMax    int
@@ -32,6 +33,7 @@ type assertFlags struct {
 	artifacts                   bool // go test -artifacts (-test.artifacts)
 	keepMax                     int  // -simtimelinemax, when keepMaxSet
 	keepMaxSet                  bool
+	focus                       []string // -simfocus
 }
 
 // DefaultTimelineMax is how many of its entries, and how many of its
@@ -80,6 +82,9 @@ func (c *assertConfig) override(fl assertFlags) {
 	}
 	if fl.keepMaxSet {
 		c.keepMax, c.keepMaxSet = fl.keepMax, true
+	}
+	if len(fl.focus) > 0 {
+		c.focus = fl.focus
 	}
 }
 
@@ -233,6 +238,25 @@ func TimelineDoc(fn func(*timelinehtml.Doc)) Option {
 			return fmt.Errorf("simtest.TimelineDoc: the function is nil; pass one that takes the *timelinehtml.Doc")
 		}
 		c.asserts.docFunc = fn
+		return nil
+	})
+}
+
+// WindowFocus makes a failed seed's window show the entries of the named
+// processes alone (or hosts: a name matches an entry of a task of that
+// process, and one whose message names it), besides the failure's own,
+// the phases and the errors: at twenty processes, the window of one is
+// otherwise full of the others' lines. The heading counts those left out;
+// -simtimeline and -simhtml keep every entry. The -simfocus flag does the
+// same for every Run: -simfocus=swim-12,swim-3.
+func WindowFocus(names ...string) Option {
+	return optionFunc(func(c *config) error {
+		for _, n := range names {
+			if n == "" {
+				return fmt.Errorf("simtest.WindowFocus: an empty name; name the processes whose entries the window shows, such as \"kv-0\"")
+			}
+		}
+		c.asserts.focus = names
 		return nil
 	})
 }

@@ -108,6 +108,8 @@
 //	-simtimelinemax=N keep N entries of the timeline, device operations
 //	                  among them, those nearest the end or the first
 //	                  failure (default 100000; 0 keeps all; see [TimelineMax])
+//	-simfocus=P,Q     a failed seed's window shows the entries of these
+//	                  processes alone (see [WindowFocus])
 //	                  (without them, under Go 1.26's go test -artifacts,
 //	                  a failing seed's go to the test's artifact directory)
 //	                  (each FILE's missing directories are made before the

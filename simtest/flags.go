@@ -41,6 +41,7 @@ type cmdFlags struct {
 	timelines                   timelinesFlag
 	slow, watchdog, maxWall     durationFlag
 	timelineMax                 sizeFlag
+	focus                       []string
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -89,6 +90,16 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file`"+fileOrDir)
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file`"+fileOrDir+artifactsUsage)
 	fs.Var(&f.timelineMax, "simtimelinemax", fmt.Sprintf("simtest: keep this `many` of the last entries of the timeline that -simtimeline, -simhtml and go test -artifacts write, and of its devices' operations (default %d; 0 keeps them all)", DefaultTimelineMax))
+	fs.Func("simfocus", "simtest: a failed seed's window shows the entries of these `processes` alone (names joined by commas, such as kv-0,kv-2), besides the failure's, the phases and the errors (simtest.WindowFocus)", func(s string) error {
+		f.focus = nil
+		for _, n := range strings.Split(s, ",") {
+			if n = strings.TrimSpace(n); n == "" {
+				return fmt.Errorf("-simfocus wants process names joined by commas, such as kv-0,kv-2; %q has an empty one", s)
+			}
+			f.focus = append(f.focus, n)
+		}
+		return nil
+	})
 	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file`"+fileOrDir+artifactsUsage)
 	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
@@ -103,7 +114,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 // isOwnFlag reports whether name is one of this package's flags.
 func isOwnFlag(name string) bool {
 	switch name {
-	case "simseed", "simbase", "simseeds", "simscale", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simfaultmarks", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax":
+	case "simseed", "simbase", "simseeds", "simscale", "simfresh", "simcheck", "simverify", "simv", "simkeep", "simstrictkept", "simall", "simallowgaps", "simresults", "simworkers", "simshard", "simfor", "simplateau", "simcover", "simjson", "simtimeline", "simhtml", "simrecipe", "simexplore", "simfaultmarks", "simtimelines", "simslow", "simwatchdog", "simmaxwall", "simtimelinemax", "simfocus":
 		return true
 	}
 	return false
@@ -514,7 +525,7 @@ func readFlags(given []string, lookup func(string) (string, bool)) flags {
 		all: f.all, results: f.results, workers: f.workers.v, workersSet: f.workers.set, shard: f.shard, runFor: f.runFor, plateau: f.plateau.v, recipe: f.recipe,
 		explore: f.explore, faultMarks: f.faultMarks, budget: f.timelines.v,
 		asserts: assertFlags{cover: f.cover, json: f.json, timeline: f.timeline, html: f.html, allowGaps: f.allowGaps,
-			keepMax: f.timelineMax.v, keepMaxSet: f.timelineMax.set},
+			keepMax: f.timelineMax.v, keepMaxSet: f.timelineMax.set, focus: f.focus},
 		// Where the command line gave one, from has no entry for it.
 		seedsIn: cmp.Or(from["simseeds"], "-simseeds"), shardIn: cmp.Or(from["simshard"], "-simshard"),
 	}

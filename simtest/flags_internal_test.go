@@ -3,6 +3,7 @@ package simtest
 import (
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -40,7 +41,7 @@ func TestDocListsEveryFlag(t *testing.T) {
 			assert.True(t, documented[f.Name], "doc.go's flag table lists -%s", f.Name)
 		}
 	})
-	assert.Len(t, own, 29, "every flag isOwnFlag names is registered")
+	assert.Len(t, own, 30, "every flag isOwnFlag names is registered")
 	for name := range documented {
 		assert.True(t, slices.Contains(own, name), "doc.go lists -%s, which is not a flag", name)
 	}
@@ -310,4 +311,18 @@ func TestScaleMultipliesEachRunsOwnCount(t *testing.T) {
 	assert.Equal(t, []uint64{3}, c.replays, "a replay line takes no -simscale from the environment")
 	_, err = read(false, nil, nil, "-simscale=0")
 	assert.ErrorContains(t, err, `-simscale wants a positive whole factor of every Run's own count of seeds, such as 10; "0" is not one`)
+}
+
+func TestFocusFlag(t *testing.T) {
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := newFlags(fs)
+	require.NoError(t, fs.Parse([]string{"-simfocus=kv-0, kv-2"}))
+	assert.Equal(t, []string{"kv-0", "kv-2"}, f.focus)
+	err := fs.Parse([]string{"-simfocus=kv-0,,kv-2"})
+	assert.ErrorContains(t, err, `-simfocus wants process names joined by commas, such as kv-0,kv-2; "kv-0,,kv-2" has an empty one`)
+
+	c := assertConfig{focus: []string{"from-option"}}
+	c.override(assertFlags{focus: []string{"kv-1"}})
+	assert.Equal(t, []string{"kv-1"}, c.focus, "the flag wins over the option")
 }

@@ -96,6 +96,11 @@ type window struct {
 	// protocol of twenty processes sends them by the dozen a second to
 	// every peer cut off or down, and a window of them told nothing.
 	undelivered int
+	// focus names the processes whose entries the window shows alone
+	// (WindowFocus, -simfocus); unfocused counts the others' entries it
+	// left out.
+	focus     []string
+	unfocused int
 	// delays counts the sleeps and timers that the network's buggified
 	// delay pushed back by under a millisecond (chaos.Network's
 	// SleepDelayProb), which the window leaves out as it does datagrams:
@@ -174,6 +179,9 @@ func (w *window) leftOut(quiet bool) []string {
 	if w.undelivered > 0 {
 		out = append(out, plural.Count(w.undelivered, "datagram")+" lost to a partition or sent to no socket")
 	}
+	if w.unfocused > 0 {
+		out = append(out, fmt.Sprintf("%d %s of processes other than %s (-simfocus)", w.unfocused, pluralWord(w.unfocused, "entry", "entries"), joinAnd(w.focus)))
+	}
 	if w.delays > 0 {
 		out = append(out, plural.Count(w.delays, "sleep")+" delayed by under 1ms")
 	}
@@ -184,6 +192,43 @@ func (w *window) leftOut(quiet bool) []string {
 		out = append(out, w.quietCount())
 	}
 	return out
+}
+
+// focused reports whether e is an entry the window shows under its focus:
+// every entry without one; with one, an entry of a task of a process it
+// names, one whose message names one of them as a word, a failure, or a
+// phase of the Run.
+func (w *window) focused(e sim.Entry) bool {
+	if len(w.focus) == 0 || e.Name == "error" || strings.HasPrefix(e.Msg, "phase: ") {
+		return true
+	}
+	for _, name := range w.focus {
+		if e.Process == name || namesWord(e.Msg, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesWord reports whether msg holds name as a whole word: "kv-1" in
+// "reboot: kv-1 (crash)", not in "reboot: kv-12 (crash)".
+func namesWord(msg, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(msg[i:], name)
+		if j < 0 {
+			return false
+		}
+		at, end := i+j, i+j+len(name)
+		if (at == 0 || !wordByte(msg[at-1])) && (end == len(msg) || !wordByte(msg[end])) {
+			return true
+		}
+		i = at + 1
+	}
+}
+
+// wordByte reports whether b continues a process's name.
+func wordByte(b byte) bool {
+	return b == '-' || b == '_' || b == '.' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
 }
 
 // undelivered reports whether msg is the network's line of a datagram,
@@ -310,7 +355,7 @@ func (w *window) add(e sim.Entry, k faultKind) {
 		return
 	}
 	if w.frozen {
-		if w.after < w.nafter {
+		if w.after < w.nafter && w.focused(e) {
 			w.kept = append(w.kept, e)
 			w.after++
 		}
@@ -367,7 +412,11 @@ func (w *window) add(e sim.Entry, k faultKind) {
 	if k == noFault && !w.marked && w.refusedAgain(e) {
 		return
 	}
-	w.keep(e, w.total)
+	if w.focused(e) {
+		w.keep(e, w.total)
+	} else {
+		w.unfocused++
+	}
 	if k != noFault {
 		w.faults[w.nring%len(w.faults)] = e
 		w.nring++

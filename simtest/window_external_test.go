@@ -568,3 +568,43 @@ func TestRefusedConnectsAgainTakeNoRoomInTheWindow(t *testing.T) {
 		assert.Regexp(t, fmt.Sprintf(`client-%d +net: connect client-%d -> server-0:4500 refused  \(x 20, to [\d.]+ms, the others left out\)`, c, c), timeline)
 	}
 }
+
+// With a focus, a failed seed's window shows the named processes' entries
+// alone, and those that name them (a reboot's), with the failure and the
+// phases; its heading counts the others'.
+func TestTheWindowShowsTheFocusedProcessesAlone(t *testing.T) {
+	chatty := func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			for i := 0; ; i++ {
+				if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+					return nil
+				}
+				p.Logger.Info(fmt.Sprintf("%s tick %d", p.Cluster.Self().Name, i))
+			}
+		})
+	}
+	run := func(opts ...simtest.Option) string {
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "node", Count: 12, New: chatty})
+			s.Sleep(1900 * time.Millisecond)
+			c.Reboot("node-1", simtest.Crash)
+			s.Sleep(100 * time.Millisecond)
+			s.Errorf("node-1 disagrees")
+		}, append(opts, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false))...)
+		require.Equal(t, 1, res.Failed)
+		_, window, ok := strings.Cut(res.Report, "timeline around the first failure")
+		require.True(t, ok, res.Report)
+		return window
+	}
+	all := run()
+	assert.Contains(t, all, "node-7 tick")
+	focused := run(simtest.WindowFocus("node-1"))
+	assert.Regexp(t, `^, at 2s \(\d+ earlier (and \d+ later )?entries not shown, among them \d+ entries of processes other than node-1 \(-simfocus\); `, focused)
+	assert.NotContains(t, focused, "node-10 tick", "node-10 is not node-1")
+	assert.NotContains(t, focused, "node-7 tick")
+	assert.Contains(t, focused, "node-1 tick")
+	assert.Contains(t, focused, "reboot: node-1 (crash)")
+	assert.Contains(t, focused, "error: node-1 disagrees")
+
+	assert.Contains(t, simtest.Simulate(func(*simtest.S) {}, simtest.WindowFocus("")).Report, "simtest.WindowFocus: an empty name")
+}
