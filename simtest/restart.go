@@ -170,10 +170,11 @@ func (c *Cluster) awaitRestarts() {
 }
 
 // crashPoint crashes the running task's process at a chaos.CrashPoint
-// that fired, as attrition crashes one, when attrition may take it down
-// now: Run's chaos phase has begun and its faults are on, the process is
-// up, not Protected, and fewer than attrition's MaxDead are down. The calling task, the process's, waits for the crash
-// in outlivingCaller, which kills it.
+// that fired at site, as attrition crashes one, when attrition may take
+// it down now: Run's chaos phase has begun and its faults are on, the
+// process is up, not Protected, no other crash is on its way to it, and
+// fewer than attrition's MaxDead are down. The calling task, the
+// process's, waits for the crash in outlivingCaller, which kills it.
 func (c *Cluster) crashPoint(site string) {
 	s := c.s
 	p := c.byName[s.w.CurrentProcess()]
