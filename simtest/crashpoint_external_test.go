@@ -99,7 +99,7 @@ func TestACrashPointCrashesWhereItStands(t *testing.T) {
 }
 
 // A crash point never crashes a Protected process, nor one in the test's
-// own tasks, nor outside Run's chaos phase.
+// own tasks.
 func TestACrashPointSparesWhatAttritionSpares(t *testing.T) {
 	cfg := chaos.Off()
 	cfg.Buggify = chaos.DefaultBuggify()

@@ -111,9 +111,14 @@ func (w *World) OnCrashPoint(crash func(site string)) { w.crashPoint = crash }
 // CrashAt is chaos.CrashPoint: the site at pc fires as a buggify site
 // with probability fire does, and then the world's OnCrashPoint function
 // crashes the running task's process.
-func (w *World) CrashAt(pc uintptr, fire float64) {
-	if w.crashPoint == nil || w.curGroup() == nil || !w.buggifyAt(pc, "", fire) {
+func (w *World) CrashAt(pc uintptr, fire float64) { w.CrashAtNamed(pc, "", fire) }
+
+// CrashAtNamed is CrashAt for the site key, named name in the timeline
+// rather than by its file and line ("" for those of key as a program
+// counter), as BuggifyNamed is Buggify: a program's crash point.
+func (w *World) CrashAtNamed(key uintptr, name string, fire float64) {
+	if w.crashPoint == nil || w.curGroup() == nil || !w.buggifyAt(key, name, fire) {
 		return
 	}
-	w.crashPoint(w.sites[pc].name)
+	w.crashPoint(w.sites[key].name)
 }

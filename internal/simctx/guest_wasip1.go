@@ -23,6 +23,9 @@ func hostAssert(buf unsafe.Pointer, n uint32, _, _, _ uint32) uint32
 //go:wasmimport moonpool buggify
 func hostBuggify(site unsafe.Pointer, n uint32, fire int32) uint32
 
+//go:wasmimport moonpool crash_point
+func hostCrashPoint(site unsafe.Pointer, n uint32, fire int32) uint32
+
 type guestSim struct{}
 
 //go:wasmimport moonpool seed
@@ -35,13 +38,25 @@ func (guestSim) Seed() uint64 {
 }
 
 func (guestSim) Buggify(pc uintptr, fire float64) bool {
-	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
-	name := f.File[strings.LastIndexByte(f.File, '/')+1:] + ":" + strconv.Itoa(f.Line)
+	name := guestSite(pc)
 	p := int32(-1)
 	if fire >= 0 {
 		p = int32(fire * 1e6)
 	}
 	return hostBuggify(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), p) == 0
+}
+
+// CrashAt asks the host to crash the program's process at the crash
+// point at pc, when it fires (chaos.CrashPoint).
+func (guestSim) CrashAt(pc uintptr, fire float64) {
+	name := guestSite(pc)
+	hostCrashPoint(unsafe.Pointer(unsafe.StringData(name)), uint32(len(name)), int32(fire*1e6))
+}
+
+// guestSite names a guest's site by its file and line.
+func guestSite(pc uintptr) string {
+	f, _ := runtime.CallersFrames([]uintptr{pc}).Next()
+	return f.File[strings.LastIndexByte(f.File, '/')+1:] + ":" + strconv.Itoa(f.Line)
 }
 
 func (guestSim) Asserter() Asserter { return guestAsserter{} }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/testenv"
 	"github.com/moonpool-go/moonpool/simtest"
 )
@@ -30,6 +31,32 @@ func TestGuestAssertionsAndBuggify(t *testing.T) {
 	for _, f := range fired {
 		require.Contains(t, f, "main.go:", "a guest site is named by its file and line")
 	}
+}
+
+// A crash point inside a program crashes its process where it stands,
+// as one in native code does.
+func TestGuestCrashPointCrashesTheProcess(t *testing.T) {
+	mod := guestModule(t)
+	cfg := chaos.Off()
+	cfg.Buggify = chaos.DefaultBuggify()
+	cfg.Buggify.ActivationProb = 1
+	var points []string
+	boots := 0
+	simtest.Run(t, func(s *simtest.S) {
+		w := s.Watch("crash point", "boot")
+		c := s.Boot(simtest.Processes{Name: "a", New: func() simtest.Process { return process(mod, nil, "crashpoint") }})
+		c.Run(simtest.Phases{Chaos: 10 * time.Second})
+		for _, e := range w.Next() {
+			if e.Name == "crash point" {
+				points = append(points, e.Msg)
+			} else {
+				boots++
+			}
+		}
+	}, simtest.Seeds(2), simtest.Chaos(cfg), simtest.KeepFailures(false))
+	require.NotEmpty(t, points, "no crash point fired in 2 seeds of 500 reaches each")
+	require.Regexp(t, `^crash point: a-0 crashes at main\.go:\d+$`, points[0])
+	require.Equal(t, 2+len(points), boots, "a first boot a seed, and one a crash")
 }
 
 // Inside a program, the simulation's seed is the run's.

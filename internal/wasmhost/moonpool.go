@@ -31,6 +31,7 @@ var moonpoolFuncs = map[string]hostFunc{
 	"seed":               fn(seed, i32),
 	"assert":             fn(assert, i32, i32, i32, i32, i32),
 	"buggify":            fn(buggify, i32, i32, i32),
+	"crash_point":        fn(crashPoint, i32, i32, i32),
 	"mmap":               fn(mmap, i32, i64, i32, i32, i32, i32),
 	"munmap":             fn(munmap, i32, i32),
 	"msync":              fn(msync, i32, i32, i32),
@@ -161,6 +162,23 @@ func buggify(in *instance, mem api.Memory, st []uint64) errno {
 		return 0
 	}
 	return 1
+}
+
+// crashPoint(site, siteLen, fire) is a guest's chaos.CrashPoint, named
+// by its file:line, firing with fire millionths: when it fires, the
+// process crashes there, and the call does not return.
+func crashPoint(in *instance, mem api.Memory, st []uint64) errno {
+	b, ok := mem.Read(u32(st, 0), u32(st, 1))
+	if !ok {
+		return errFAULT
+	}
+	if c, ok := simctx.From(in.ctx).(interface {
+		CrashAtNamed(key uintptr, name string, fire float64)
+	}); ok {
+		name := string(b)
+		c.CrashAtNamed(in.sitePC(name), name, float64(int32(u32(st, 2)))/1e6)
+	}
+	return errSUCCESS
 }
 
 // sitePC gives a guest's buggify site a stand-in for a program counter,

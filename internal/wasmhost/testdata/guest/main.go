@@ -560,6 +560,23 @@ func run(what string) error {
 			}
 		}
 		fmt.Println("buggified", n)
+	case "crashpoint":
+		// Appends a byte, marks a crash point, syncs, and again, every
+		// 20ms: a crash point that fires crashes the process there.
+		f, err := os.OpenFile("/decisions", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return err
+		}
+		for {
+			if _, err := f.Write([]byte{'d'}); err != nil {
+				return err
+			}
+			chaos.CrashPoint(context.Background())
+			if err := f.Sync(); err != nil {
+				return err
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	case "mmap":
 		return mmapShow()
 	case "mmaplog":
