@@ -137,7 +137,9 @@ type Attrition struct {
 	// tasks next returns from a write that leaves data on a disk unsynced,
 	// rather than at once: the crash that tears the record a log wrote and
 	// had not yet synced, which a crash at a random instant finds in few
-	// seeds. With no such write within Interval's Max, it strikes then.
+	// seeds. With no such write within Interval's Max, it strikes then;
+	// one still waiting as the chaos phase ends is taken back, as a fault
+	// drawn in the phase does not begin after it.
 	// Until it strikes, the process counts as down against MaxDead. A
 	// wipe loses the disk whole and a kill keeps its page cache, so
 	// neither is aimed. It aims one process's crash: under a Unit other

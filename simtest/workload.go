@@ -366,9 +366,9 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		if aimed {
 			p.aimed = true
 		}
-		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(ctx context.Context) error {
-			if aimed && !c.awaitUnsyncedWrite(p, a.Interval.Max) {
-				c.dead-- // it went down meanwhile, another way
+		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(context.Context) error {
+			if aimed && !c.awaitUnsyncedWrite(ctx, p, a.Interval.Max) {
+				c.dead-- // it went down meanwhile, another way, or the phase ended
 				return nil
 			}
 			c.stop(p, byReboot, how, grace, false, "")
@@ -384,8 +384,11 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 // unsynced write (chaos.Attrition.CrashAtUnsyncedWriteProb), until one of p's
 // tasks returns from a write that leaves data on a disk unsynced, which
 // pauses p there, or for at most d; it reports whether p is still the
-// instance it was, up, for the crash to strike.
-func (c *Cluster) awaitUnsyncedWrite(p *proc, d time.Duration) bool {
+// instance it was, up, for the crash to strike. Attrition's ctx ending
+// with the chaos phase takes back an aim no write has taken, as
+// disarmDrawn takes back a drawn pause: a fault drawn in the chaos phase
+// does not begin in the quiesce, once the faults have healed.
+func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, d time.Duration) bool {
 	s := c.s
 	g := p.group
 	wrote := providers.NewChan[struct{}](s.p.Task, 1)
@@ -395,12 +398,13 @@ func (c *Cluster) awaitUnsyncedWrite(p *proc, d time.Duration) bool {
 		s.faultEvent(false, msg, msg)
 		_ = wrote.TrySend(struct{}{})
 	})
-	ctx, cancel := s.p.Time.WithTimeout(s.w.Context(), d)
-	_, _, err := wrote.Recv(ctx)
+	wait, cancel := s.p.Time.WithTimeout(ctx, d)
+	_, _, err := wrote.Recv(wait)
 	cancel()
 	p.aimed = false
-	if err != nil {
-		g.Disarm() // no such write in d: the crash strikes now
+	// With no such write in d, the crash strikes now.
+	if err != nil && g.Disarm() && ctx.Err() != nil {
+		return false // the phase ended first
 	}
 	return p.group == g && !p.down && !p.leaving
 }
