@@ -139,7 +139,8 @@ type Attrition struct {
 	// had not yet synced, which a crash at a random instant finds in few
 	// seeds. With no such write within Interval's Max, it strikes then;
 	// one still waiting as the chaos phase ends is taken back, as a fault
-	// drawn in the phase does not begin after it.
+	// drawn in the phase does not begin after it, and so is one whose
+	// process a stop takes down first.
 	// Until it strikes, the process counts as down against MaxDead. A
 	// wipe loses the disk whole and a kill keeps its page cache, so
 	// neither is aimed. It aims one process's crash: under a Unit other

@@ -161,6 +161,9 @@ type proc struct {
 	// point's firing until it boots again (crashPoint): it is not picked
 	// again meanwhile, nor crashed by another crash point.
 	aimed, crashing bool
+	// unaim ends the wait of an aimed crash (awaitUnsyncedWrite): a stop
+	// that comes first takes the aim back.
+	unaim context.CancelFunc
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool
@@ -745,6 +748,16 @@ func (c *Cluster) stop(p *proc, by taker, how Reboot, grace time.Duration, hand 
 	ctx := s.w.Context()
 	name := p.peer.Name
 	c.unpauseFor(p, how)
+	if p.aimed {
+		// An aimed crash waits no more: a write in a graceful stop's
+		// grace would otherwise pause the process for a crash that the
+		// stop has made moot, and hold its shutdown to the grace's end.
+		p.group.Disarm()
+		p.aimed = false
+		if p.unaim != nil {
+			p.unaim()
+		}
+	}
 	p.leaving, p.taker = true, by
 	// A Stop's process stays down until a Start: its entry says so, and
 	// hashes as it did when it said reboot, so that the traces stay.

@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -40,4 +41,52 @@ func TestAnAimedCrashDoesNotStrikeAfterTheChaosPhase(t *testing.T) {
 	require.Zero(t, res.Failed, res.Report)
 	assert.Equal(t, 1, boots, "no crash struck after the chaos phase")
 	assert.Less(t, ran, 4*time.Second, "the quiesce did not wait for the aim: chaos and settle took %v", ran)
+}
+
+// stopsByHand stops a process gracefully by hand after a while.
+type stopsByHand struct{ name string }
+
+func (stopsByHand) Setup(context.Context, providers.Providers) error { return nil }
+func (w stopsByHand) Run(ctx context.Context, p providers.Providers) error {
+	if err := p.Time.Sleep(ctx, 6*time.Second); err != nil {
+		return err
+	}
+	simtest.ClusterOf(p).Stop(w.name, simtest.Graceful, simtest.Grace(2*time.Second))
+	return nil
+}
+func (stopsByHand) Check(context.Context, providers.Providers) error { return nil }
+
+// A graceful stop by hand of a process whose crash attrition aimed at an
+// unsynced write takes the aim back: the process's flush as it shuts down
+// does not pause it for a crash that never comes, which would hold its
+// shutdown to the grace's end.
+func TestAGracefulStopTakesBackAnAimedCrash(t *testing.T) {
+	var flushed bool
+	a := chaos.DefaultAttrition()
+	a.Graceful, a.PowerLoss, a.Wipe, a.Kill, a.Pause, a.CrashAtUnsyncedWriteProb = 0, 0, 0, 0, 0, 1
+	a.Interval = chaos.Range{Min: 5 * time.Second, Max: 5 * time.Second} // aimed at 5s, to 10s
+	cfg := chaos.Off()
+	cfg.Attrition = a
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+				if err != nil {
+					return err
+				}
+				_ = providers.Wait(ctx, p.Task)
+				if _, err := f.Write([]byte("bye")); err != nil { // a flush as it shuts down
+					return err
+				}
+				flushed = true
+				return nil
+			})
+		}})
+		c.Run(simtest.Phases{Chaos: time.Minute}, stopsByHand{"log-0"})
+		s.Errorf("the seed fails, for its report")
+	}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Equal(t, 1, res.Failed)
+	assert.True(t, flushed, "the stop's Run went on past its flush")
+	assert.NotContains(t, res.Report, "crashes just after")
+	assert.NotContains(t, res.Report, "grace over")
 }

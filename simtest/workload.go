@@ -363,11 +363,12 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		grace, recovery := a.Grace.Draw(r), a.DownFor.Draw(r)
 		aimed := (how == Crash || how == PowerLoss) && a.CrashAtUnsyncedWriteProb > 0 && r.Float64() < a.CrashAtUnsyncedWriteProb
 		c.dead++
+		g := p.group
 		if aimed {
 			p.aimed = true
 		}
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(context.Context) error {
-			if aimed && !c.awaitUnsyncedWrite(ctx, p, a.Interval.Max) {
+			if aimed && !c.awaitUnsyncedWrite(ctx, p, g, a.Interval.Max) {
 				c.dead-- // it went down meanwhile, another way, or the phase ended
 				return nil
 			}
@@ -384,13 +385,16 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 // unsynced write (chaos.Attrition.CrashAtUnsyncedWriteProb), until one of p's
 // tasks returns from a write that leaves data on a disk unsynced, which
 // pauses p there, or for at most d; it reports whether p is still the
-// instance it was, up, for the crash to strike. Attrition's ctx ending
-// with the chaos phase takes back an aim no write has taken, as
-// disarmDrawn takes back a drawn pause: a fault drawn in the chaos phase
-// does not begin in the quiesce, once the faults have healed.
-func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, d time.Duration) bool {
+// instance g it was, up, for the crash to strike. A stop of p takes the
+// aim back (Cluster.stop), as does attrition's ctx ending
+// with the chaos phase, for an aim no write has taken, as disarmDrawn
+// takes back a drawn pause: a fault drawn in the chaos phase does not
+// begin in the quiesce, once the faults have healed.
+func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group, d time.Duration) bool {
 	s := c.s
-	g := p.group
+	if !p.aimed || p.group != g {
+		return false // a stop came between the draw and this task's start
+	}
 	wrote := providers.NewChan[struct{}](s.p.Task, 1)
 	g.PauseAfterUnsyncedWrite(func() {
 		// On the writer's task, paused with its process.
@@ -399,9 +403,10 @@ func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, d time.Durati
 		_ = wrote.TrySend(struct{}{})
 	})
 	wait, cancel := s.p.Time.WithTimeout(ctx, d)
+	p.unaim = cancel
 	_, _, err := wrote.Recv(wait)
 	cancel()
-	p.aimed = false
+	p.aimed, p.unaim = false, nil
 	// With no such write in d, the crash strikes now.
 	if err != nil && g.Disarm() && ctx.Err() != nil {
 		return false // the phase ended first
