@@ -3,6 +3,7 @@ package simtest_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,4 +90,89 @@ func TestAGracefulStopTakesBackAnAimedCrash(t *testing.T) {
 	assert.True(t, flushed, "the stop's Run went on past its flush")
 	assert.NotContains(t, res.Report, "crashes just after")
 	assert.NotContains(t, res.Report, "grace over")
+}
+
+// A write through a file opened O_SYNC leaves nothing unsynced, and so
+// does not take an aimed crash, which strikes at Interval's Max instead;
+// the same writes without O_SYNC take it.
+func TestAnOSyncWriteDoesNotTakeAnAimedCrash(t *testing.T) {
+	run := func(flag int) (aimedAt, downs int) {
+		a := chaos.DefaultAttrition()
+		a.Graceful, a.PowerLoss, a.Wipe, a.Kill, a.Pause, a.CrashAtUnsyncedWriteProb = 0, 0, 0, 0, 0, 1
+		a.Interval = chaos.Range{Min: time.Second, Max: 2 * time.Second}
+		a.DownFor = chaos.Range{Min: time.Second, Max: time.Second}
+		cfg := chaos.Off()
+		cfg.Attrition = a
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND|flag, 0o644)
+					if err != nil {
+						return err
+					}
+					for {
+						if _, err := f.Write([]byte("record")); err != nil {
+							return err
+						}
+						if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+							return err
+						}
+					}
+				})
+			}})
+			reboots, down := s.Watch("reboot"), s.Watch("down")
+			c.Run(simtest.Phases{Chaos: 20 * time.Second})
+			for _, e := range reboots.Next() {
+				if strings.Contains(e.Msg, "crashes just after") {
+					aimedAt++
+				}
+			}
+			downs = len(down.Next())
+		}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Zero(t, res.Failed, res.Report)
+		return aimedAt, downs
+	}
+	aimedAt, downs := run(os.O_SYNC)
+	assert.Zero(t, aimedAt, "no O_SYNC write took the aim")
+	assert.Greater(t, downs, 2, "the crashes came all the same")
+	aimedAt, downs = run(0)
+	assert.Equal(t, downs, aimedAt, "every crash struck at a write")
+	assert.Greater(t, downs, 2)
+}
+
+// An aimed crash counts against MaxDead while it waits for a write: with
+// MaxDead 1, attrition draws no other reboot meanwhile, so that from a
+// draw to its process's boot no other is drawn, though each crash waits
+// out Interval's Max.
+func TestAnAimedCrashCountsAgainstMaxDeadWhileItWaits(t *testing.T) {
+	a := chaos.DefaultAttrition()
+	a.Graceful, a.PowerLoss, a.Wipe, a.Kill, a.Pause, a.CrashAtUnsyncedWriteProb = 0, 0, 0, 0, 0, 1
+	a.Interval = chaos.Range{Min: time.Second, Max: 3 * time.Second}
+	a.DownFor = chaos.Range{Min: time.Second, Max: time.Second}
+	cfg := chaos.Off()
+	cfg.Attrition = a
+	var drawn, most int
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "idle", Count: 3, New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				return providers.Wait(ctx, p.Task) // no write takes the aim
+			})
+		}})
+		entries := s.Watch("task started", "boot")
+		c.Run(simtest.Phases{Chaos: time.Minute})
+		open := 0 // reboots drawn whose process has not booted again
+		for _, e := range entries.Next() {
+			switch {
+			case e.Name == "task started" && strings.HasPrefix(e.Task, "reboot "):
+				drawn++
+				open++
+				most = max(most, open)
+			case e.Name == "boot" && open > 0:
+				open--
+			}
+		}
+	}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Zero(t, res.Failed, res.Report)
+	assert.Greater(t, drawn, 5, "crashes came")
+	assert.Equal(t, 1, most, "one reboot at a time, its wait for a write counted")
 }
