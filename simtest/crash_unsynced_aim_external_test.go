@@ -120,7 +120,7 @@ func TestAnOSyncWriteDoesNotTakeAnAimedCrash(t *testing.T) {
 					}
 				})
 			}})
-			reboots, down := s.Watch("reboot"), s.Watch("down")
+			reboots, down := s.Watch("aimed crash"), s.Watch("down")
 			c.Run(simtest.Phases{Chaos: 20 * time.Second})
 			for _, e := range reboots.Next() {
 				if strings.Contains(e.Msg, "crashes just after") {

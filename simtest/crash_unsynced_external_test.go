@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"regexp"
 	"testing"
 	"time"
 
@@ -86,6 +87,10 @@ func TestCrashAtUnsyncedWriteTearsTheRecordBeingWritten(t *testing.T) {
 	assert.Less(t, tornRandom, bootsRandom/20, "a crash at a random instant seldom finds a record unsynced: %d of %d", tornRandom, bootsRandom)
 	t.Logf("torn: %d of %d boots aimed, %d of %d at random", tornAimed, bootsAimed, tornRandom, bootsRandom)
 	assert.Contains(t, report, "100% of crashes and power losses at an unsynced write (CrashAtUnsyncedWriteProb)")
+	// Each aimed crash is one crash in the faults' counts, not two.
+	m := regexp.MustCompile(`faults seen: (\d+) reboots \((\d+) crashes\)`).FindStringSubmatch(report)
+	require.NotNil(t, m, report)
+	assert.Equal(t, m[1], m[2], "every reboot a crash, none other: %s", m[0])
 }
 
 // A failed seed whose disks corrupted, misdirected or lost writes, in a

@@ -290,6 +290,9 @@ func faultOf(e sim.Entry) fault {
 	case "sync-failure":
 		return diskSyncFailure
 	case "torn-write":
+		if simdisk.AllReached(e.Msg) {
+			return anEffect // the file as a sync would have left it
+		}
 		return diskTornWrite
 	case "unsynced-directory":
 		return diskUnsyncedDirectory

@@ -82,6 +82,8 @@ func TestFaultOfSortsTheEngineEntries(t *testing.T) {
 		{"disk kv-0: phantom-write: wal: 10 bytes at 0 acknowledged, not stored", diskPhantomWrite},
 		{"disk kv-0: sync-failure: wal: EIO; 2 unsynced sectors will never reach the disk", diskSyncFailure},
 		{"disk kv-0: torn-write: wal: 1 of 2 unsynced sectors reached the disk", diskTornWrite},
+		{"disk kv-0: torn-write: wal: 1 of 2 unsynced sectors reached the disk: sector 3 (bytes 1536-2047)", diskTornWrite},
+		{"disk kv-0: torn-write: wal: 2 of 2 unsynced sectors reached the disk, every one, so nothing tore: sectors 2-3 (bytes 1024-2047)", anEffect},
 		{"disk kv-0: unsynced-directory: crash lost the create of wal (its directory was not synced)", diskUnsyncedDirectory},
 		{"disk kv-0: stall: the disk stops serving for 1s", diskStall},
 		{"disk kv-0: throttle: the disk runs 10 times slower for 2s", diskThrottle},

@@ -398,7 +398,9 @@ func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group,
 	wrote := providers.NewChan[struct{}](s.p.Task, 1)
 	g.PauseAfterUnsyncedWrite(func() {
 		// On the writer's task, paused with its process.
-		msg := fmt.Sprintf("reboot: %s crashes just after %s wrote to a disk data it has not synced", p.peer.Name, s.w.CurrentTask())
+		// Not "reboot: ...", which the report would count as a second
+		// crash: the reboot's own entry follows.
+		msg := fmt.Sprintf("aimed crash: %s crashes just after %s wrote to a disk data it has not synced", p.peer.Name, s.w.CurrentTask())
 		s.faultEvent(false, msg, msg)
 		_ = wrote.TrySend(struct{}{})
 	})

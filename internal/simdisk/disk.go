@@ -190,7 +190,11 @@ func (d *Disk) Crash() {
 			// Which sectors, for the reader of a torn record; the trace
 			// hears how many.
 			key := d.about("torn-write") + fmt.Sprintf("%s: %d of %s reached the disk", name, k, plural.Count(dirty, "unsynced sector"))
-			d.w.EventKeyed("", key, key+": "+sectorRanges(keptSectors))
+			msg := key + ": " + sectorRanges(keptSectors)
+			if k == dirty && cutTo == noTrunc {
+				msg = key + ", " + allReached + ": " + sectorRanges(keptSectors)
+			}
+			d.w.EventKeyed("", key, msg)
 		}
 	})
 	// The disk's own doing, not the task's that took the power away:
@@ -206,6 +210,15 @@ func (d *Disk) Crash() {
 	})
 	d.handlesEnded()
 }
+
+// allReached marks a torn-write entry of a crash that kept every
+// unsynced sector of a file, which left it as a sync would have: the
+// report counts no torn write for it.
+const allReached = "every one, so nothing tore"
+
+// AllReached reports whether msg is a torn-write entry of a crash that
+// kept every unsynced sector of its file.
+func AllReached(msg string) bool { return strings.Contains(msg, ", "+allReached+": ") }
 
 // maxRangesNamed is how many runs of sectors a torn write's entry names.
 const maxRangesNamed = 4
