@@ -140,12 +140,14 @@ type Attrition struct {
 	// seeds. With no such write within Interval's Max, it strikes then;
 	// one still waiting as the chaos phase ends is taken back, as a fault
 	// drawn in the phase does not begin after it, and so is one whose
-	// process a stop takes down first.
-	// Until it strikes, the process counts as down against MaxDead. A
-	// wipe loses the disk whole and a kill keeps its page cache, so
-	// neither is aimed. It aims one process's crash: under a Unit other
-	// than Process it must be 0. 0, the default and every preset's, draws
-	// nothing.
+	// process a stop takes down first. Until it strikes, the process
+	// counts as down against MaxDead. A wipe loses the disk whole and a
+	// kill keeps its page cache, so neither is aimed. It aims one
+	// process's crash: under a Unit other than Process it must be 0. Keep
+	// it below 1 (0.5, say): at 1 no crash is left for the other windows
+	// a crash finds, such as the one between an acknowledgement and its
+	// sync (CrashPoint marks those). 0, the default and every preset's,
+	// draws nothing.
 	CrashAtUnsyncedWriteProb float64
 	// PauseFor is the range of time a pause lasts: a stop-the-world
 	// garbage collection of a large heap, a VM's live migration or a
