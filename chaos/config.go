@@ -134,10 +134,11 @@ type Attrition struct {
 	Grace Range
 	// CrashAtUnsyncedWriteProb is the probability that a crash or a power
 	// loss that attrition draws strikes just after one of the process's
-	// tasks next returns from a write that leaves data on a disk unsynced,
-	// rather than at once: the crash that tears the record a log wrote and
-	// had not yet synced, which a crash at a random instant finds in few
-	// seeds. With no such write within Interval's Max, it strikes then;
+	// tasks next returns from a write, or a create, rename or remove, that
+	// leaves a change on a disk unsynced, rather than at once: the crash
+	// that tears the record a log wrote and had not yet synced, or finds a
+	// file renamed into place before its data was synced, which a crash
+	// at a random instant finds in few seeds. With no such write within Interval's Max, it strikes then;
 	// one still waiting as the chaos phase ends is taken back, as a fault
 	// drawn in the phase does not begin after it, and so is one whose
 	// process a stop takes down first. Until it strikes, the process

@@ -176,3 +176,52 @@ func TestAnAimedCrashCountsAgainstMaxDeadWhileItWaits(t *testing.T) {
 	assert.Greater(t, drawn, 5, "crashes came")
 	assert.Equal(t, 1, most, "one reboot at a time, its wait for a write counted")
 }
+
+// A create, a rename or a remove leaves a change unsynced too, and takes
+// an aimed crash as a write does: a process whose only changes are renames
+// of a file written O_SYNC is crashed at them.
+func TestARenameTakesAnAimedCrash(t *testing.T) {
+	a := chaos.DefaultAttrition()
+	a.Graceful, a.PowerLoss, a.Wipe, a.Kill, a.Pause, a.CrashAtUnsyncedWriteProb = 0, 0, 0, 0, 0, 1
+	a.DownFor = chaos.Range{Min: time.Second, Max: time.Second}
+	cfg := chaos.Off()
+	cfg.Attrition = a
+	var aimed []string
+	downs := 0
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "w", New: func() simtest.Process {
+			return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+				name := "a"
+				if _, err := p.Storage.Stat("b"); err == nil {
+					name = "b"
+				}
+				f, err := p.Storage.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_SYNC, 0o644)
+				if err != nil {
+					return err
+				}
+				if _, err := f.Write([]byte("record")); err != nil {
+					return err
+				}
+				for {
+					if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+						return err
+					}
+					next := map[string]string{"a": "b", "b": "a"}[name]
+					if err := p.Storage.Rename(name, next); err != nil {
+						return err
+					}
+					name = next
+				}
+			})
+		}})
+		w, down := s.Watch("aimed crash"), s.Watch("down")
+		c.Run(simtest.Phases{Chaos: 20 * time.Second})
+		for _, e := range w.Next() {
+			aimed = append(aimed, e.Msg)
+		}
+		downs = len(down.Next())
+	}, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))
+	require.Zero(t, res.Failed, res.Report)
+	require.Greater(t, downs, 2)
+	assert.Len(t, aimed, downs, "every crash struck at a change")
+}

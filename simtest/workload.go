@@ -400,7 +400,7 @@ func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group,
 		// On the writer's task, paused with its process.
 		// Not "reboot: ...", which the report would count as a second
 		// crash: the reboot's own entry follows.
-		msg := fmt.Sprintf("aimed crash: %s crashes just after %s wrote to a disk data it has not synced", p.peer.Name, s.w.CurrentTask())
+		msg := fmt.Sprintf("aimed crash: %s crashes just after %s changed a disk and has not synced the change", p.peer.Name, s.w.CurrentTask())
 		s.faultEvent(false, msg, msg)
 		_ = wrote.TrySend(struct{}{})
 	})

@@ -342,10 +342,11 @@ func (g *Group) PauseAfterClockRead(started func()) {
 }
 
 // PauseAfterUnsyncedWrite is PauseAfterClockRead at another point: just
-// after one of the group's tasks next writes to a disk and returns from
-// the write with data on the disk that no sync has made durable
-// (UnsyncedWrite), where a crash tears what the process was writing. A
-// second arming of either kind replaces the first.
+// after one of the group's tasks next returns from a write, or a create,
+// rename or remove, that leaves a change on a disk that no sync has made
+// durable (UnsyncedWrite), where a crash tears what the process was
+// writing or undoes what it moved. A second arming of either kind
+// replaces the first.
 func (g *Group) PauseAfterUnsyncedWrite(started func()) {
 	g.arm("Group.PauseAfterUnsyncedWrite", atUnsyncedWrite, started)
 }

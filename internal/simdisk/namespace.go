@@ -215,7 +215,10 @@ func (d *Disk) lookup(op, name, c string) (*node, error) {
 }
 
 // op runs a namespace operation: it admits it to the device, applies it,
-// and parks the calling task until it completes.
+// and parks the calling task until it completes. A change (a create, a
+// rename, a remove) is a point where a crash aimed at unsynced changes
+// strikes, as a write is: until its directory's sync, and the sync of
+// the files it moves, a crash may undo it or find what it moved unwritten.
 func (d *Disk) op(kind opKind, verb, file, to string, f func() error) error {
 	done := d.schedule(kind, 0, -1, verb, file, to)
 	err := f()
@@ -223,6 +226,9 @@ func (d *Disk) op(kind opKind, verb, file, to string, f func() error) error {
 	d.wait(kind, done, nil)
 	if err == nil && d.gen != gen {
 		return goneError{d.addr}
+	}
+	if err == nil && kind == opWrite {
+		d.w.UnsyncedWrite()
 	}
 	return err
 }
