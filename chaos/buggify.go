@@ -83,8 +83,10 @@ const CrashPointProb = 0.01
 //
 // It fires only while faults are on (the chaos phase of simtest's
 // Cluster.Run), in a process of a cluster that attrition may take down
-// now: not a Protected one, and not while attrition's MaxDead are down;
-// in a program run as a simulated process too, whatever its context.
+// now: not a Protected one, and not while attrition's MaxDead are down
+// (counting, as attrition does, a process up and not ready as down) or
+// an outage holds; in a program run as a simulated process too, whatever
+// its context.
 // Outside a simulation, or in the test's own tasks, it does nothing, at
 // the cost of a context lookup.
 //

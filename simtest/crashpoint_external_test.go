@@ -164,3 +164,47 @@ func TestCrashPointsAtOneInstantCrashOnce(t *testing.T) {
 	}
 	assert.Equal(t, 3+points, boots, "a first boot a seed, and one a crash")
 }
+
+// A crash point counts a process that is up and not ready as down, as
+// attrition does, by process or by machine: with MaxDead 1 and one process
+// not ready all through the chaos phase, no crash point takes another
+// down beside it.
+func TestACrashPointCountsANotReadyProcessDown(t *testing.T) {
+	for _, unit := range []chaos.Unit{chaos.Process, chaos.Machine} {
+		t.Run(unit.String(), func(t *testing.T) {
+			cfg := chaos.Off()
+			cfg.Buggify = chaos.DefaultBuggify()
+			cfg.Buggify.ActivationProb = 1
+			cfg.Attrition = chaos.DefaultAttrition()
+			cfg.Attrition.Unit = unit
+			points := 0
+			res := simtest.Simulate(func(s *simtest.S) {
+				tl := s.Timeline()
+				sent, lost := 0, 0
+				c := s.Boot(
+					simtest.Processes{Name: "slow", Protected: true, New: func() simtest.Process {
+						return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+							providers.SetNotReady(p.Cluster, "loading")
+							if err := p.Time.Sleep(ctx, 12*time.Second); err != nil {
+								return nil
+							}
+							providers.SetReady(p.Cluster)
+							for p.Time.Sleep(ctx, time.Second) == nil {
+							}
+							return nil
+						})
+					}},
+					simtest.Processes{Name: "coord", New: decider(true, &sent, &lost)},
+				)
+				c.Run(simtest.Phases{Chaos: 10 * time.Second, Settle: 10 * time.Second})
+				for _, e := range tl.Snapshot() {
+					if e.Name == "crash point" {
+						points++
+					}
+				}
+			}, simtest.Chaos(cfg), simtest.Seeds(5), simtest.KeepFailures(false))
+			require.Zero(t, res.Failed, res.Report)
+			assert.Zero(t, points, "crash points beside a process not ready, with MaxDead 1")
+		})
+	}
+}

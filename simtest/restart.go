@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moonpool-go/moonpool/chaos"
 	"github.com/moonpool-go/moonpool/internal/simdisk"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -173,13 +174,13 @@ func (c *Cluster) awaitRestarts() {
 // that fired at site, as attrition crashes one, when attrition may take
 // it down now: Run's chaos phase has begun and its faults are on, the
 // process is up, not Protected, no other crash is on its way to it, and
-// fewer than attrition's MaxDead are down. The calling task, the
-// process's, waits for the crash in outlivingCaller, which kills it.
+// attrition would not stay its hand (attritionFull). The calling task,
+// the process's, waits for the crash in outlivingCaller, which kills it.
 func (c *Cluster) crashPoint(site string) {
 	s := c.s
 	p := c.byName[s.w.CurrentProcess()]
 	a := s.chaos.Attrition
-	if p == nil || !c.chaosRan || s.obs.faultsOff || p.down || p.leaving || p.crashing || p.aimed || p.spec.Protected || (a.Enabled && c.dead >= a.MaxDead) {
+	if p == nil || !c.chaosRan || s.obs.faultsOff || p.down || p.leaving || p.crashing || p.aimed || p.spec.Protected || (a.Enabled && c.attritionFull(p, a)) {
 		return
 	}
 	p.crashing = true
@@ -196,4 +197,29 @@ func (c *Cluster) crashPoint(site string) {
 		c.dead--
 		c.start(p, p.boot)
 	})
+}
+
+// attritionFull reports whether a crash of p would take down more than
+// attrition allows, counted as attrition counts: MaxDead processes, or
+// under a Unit MaxDead units, down already, those up and not ready among
+// them; or an outage holds attrition back. A not-ready p, or one whose
+// unit is down already, is counted down: its crash adds none.
+func (c *Cluster) attritionFull(p *proc, a chaos.Attrition) bool {
+	if c.outageHolds() {
+		return true
+	}
+	if a.Unit == chaos.Process {
+		down := c.dead + c.notReady()
+		if !p.ready {
+			down--
+		}
+		return down >= a.MaxDead
+	}
+	down := map[string]bool{}
+	for _, q := range c.procs {
+		if q.down || q.leaving || !q.ready || q.paused() || q.crashing {
+			down[unitOf(q, a.Unit)] = true
+		}
+	}
+	return !down[unitOf(p, a.Unit)] && len(down) >= a.MaxDead
 }
