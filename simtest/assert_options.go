@@ -246,8 +246,9 @@ func TimelineDoc(fn func(*timelinehtml.Doc)) Option {
 // processes alone (or hosts: a name matches an entry of a task of that
 // process, and one whose message names it), besides the failure's own,
 // the phases and the errors: at twenty processes, the window of one is
-// otherwise full of the others' lines. The heading counts those left out;
-// -simtimeline and -simhtml keep every entry. The -simfocus flag does the
+// otherwise full of the others' lines. The heading counts those left out,
+// and the faults listed above the window include the others' faults in
+// its span; -simtimeline and -simhtml keep every entry. The -simfocus flag does the
 // same for every Run: -simfocus=swim-12,swim-3.
 func WindowFocus(names ...string) Option {
 	return optionFunc(func(c *config) error {

@@ -964,16 +964,22 @@ func (w *window) writeClocks(b *strings.Builder, shown []sim.Entry) {
 
 // writeFaults writes the last faults before the first entry shown,
 // one line each, with what each did at once (a host's sockets, a disk's
-// unsynced data) on the same line.
+// unsynced data) on the same line. Under a focus it writes too those the
+// window's span held and its focus left out, which the timeline below
+// does not show: a reboot of another process during it.
 func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, cols columns) {
 	if len(shown) == 0 {
 		return
 	}
 	var before []shownFault
+	hidden := false // a fault of the window's span that its focus left out
 	for i := max(w.nring-len(w.faults), 0); i < w.nring; i++ {
 		e := w.faults[i%len(w.faults)]
 		if e.At >= shown[0].At {
-			continue
+			if w.focused(e) {
+				continue
+			}
+			hidden = true
 		}
 		if kindOf(e) != faultEffect {
 			before = append(before, shownFault{Entry: e})
@@ -1006,6 +1012,9 @@ func (w *window) writeFaults(b *strings.Builder, shown []sim.Entry, upTo int, co
 		}
 	}
 	b.WriteString("  faults before the timeline below")
+	if hidden {
+		b.WriteString(", and in it those of processes other than " + joinAnd(w.focus) + " (-simfocus)")
+	}
 	if earlier > 0 {
 		fmt.Fprintf(b, " (%d earlier not shown)", earlier)
 	}

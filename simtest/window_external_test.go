@@ -608,3 +608,45 @@ func TestTheWindowShowsTheFocusedProcessesAlone(t *testing.T) {
 
 	assert.Contains(t, simtest.Simulate(func(*simtest.S) {}, simtest.WindowFocus("")).Report, "simtest.WindowFocus: an empty name")
 }
+
+// Under a focus, the faults before a failure list the reboots of other
+// processes that the window's span held and its focus left out: none of
+// the faults an unfocused report lists goes missing, nor is counted as
+// earlier than those listed.
+func TestAFocusedWindowListsTheFaultsItLeftOut(t *testing.T) {
+	chatty := func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			for i := 0; ; i++ {
+				if err := p.Time.Sleep(ctx, 10*time.Millisecond); err != nil {
+					return nil
+				}
+				p.Logger.Info(fmt.Sprintf("%s tick %d", p.Cluster.Self().Name, i))
+			}
+		})
+	}
+	cfg := chaos.Off()
+	cfg.Attrition = chaos.DefaultAttrition()
+	cfg.Attrition.MaxDead = 4
+	cfg.Attrition.Interval = chaos.Range{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond}
+	run := func(opts ...simtest.Option) string {
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "node", Count: 12, New: chatty})
+			c.Run(simtest.Phases{Chaos: 20 * time.Second}, cutShort(func(ctx context.Context, p providers.Providers) error {
+				_ = p.Time.Sleep(ctx, 15*time.Second)
+				s.Errorf("node-1 disagrees")
+				return nil
+			}))
+		}, append(opts, simtest.Chaos(cfg), simtest.Seeds(1), simtest.KeepFailures(false))...)
+		require.Equal(t, 1, res.Failed)
+		return res.Report
+	}
+	faults := regexp.MustCompile(`(?m)^ +[\d.]+m?s  reboot: node-\d+ \(.*\)$`)
+	all, focused := run(), run(simtest.WindowFocus("node-1"))
+	listed := faults.FindAllString(all, -1)
+	require.NotEmpty(t, listed, all)
+	for _, f := range listed {
+		assert.True(t, strings.Contains(focused, f), "under the focus, %q is missing", strings.TrimSpace(f))
+	}
+	heading := "faults before the timeline below, and in it those of processes other than node-1 (-simfocus)"
+	assert.True(t, strings.Contains(focused, heading), "under the focus, no heading %q", heading)
+}
