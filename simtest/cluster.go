@@ -244,7 +244,7 @@ func (s *S) Boot(groups ...Processes) *Cluster {
 		}
 	}
 	if s.cluster == nil {
-		s.w.OnCrashPoint(c.crashPoint)
+		s.w.OnCrashPoint(c.crashMay, c.crashPoint)
 	}
 	s.cluster = c
 	// A host placed before the cluster was booted was taken at its

@@ -208,3 +208,21 @@ func TestACrashPointCountsANotReadyProcessDown(t *testing.T) {
 		})
 	}
 }
+
+// A crash point that may not crash its process (here, a Protected one)
+// makes no draw and tells no firing: the summary counts no buggify site
+// fired, where none injected anything.
+func TestACrashPointThatMayNotCrashTellsNoFiring(t *testing.T) {
+	cfg := chaos.Off()
+	cfg.Buggify = chaos.DefaultBuggify()
+	cfg.Buggify.ActivationProb = 1
+	res := simtest.Simulate(func(s *simtest.S) {
+		tl := s.Timeline()
+		sent, lost := 0, 0
+		c := s.Boot(simtest.Processes{Name: "coord", Protected: true, New: decider(true, &sent, &lost)})
+		c.Run(simtest.Phases{Chaos: 10 * time.Second})
+		assert.Zero(s, tl.Count("buggify fired")+tl.Count("buggify site on"), "no draw, no firing")
+	}, simtest.Chaos(cfg), simtest.Seeds(2))
+	require.Zero(t, res.Failed, res.Report)
+	assert.NotContains(t, res.Report, "buggify sites fired")
+}

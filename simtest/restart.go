@@ -171,18 +171,13 @@ func (c *Cluster) awaitRestarts() {
 }
 
 // crashPoint crashes the running task's process at a chaos.CrashPoint
-// that fired at site, as attrition crashes one, when attrition may take
-// it down now: Run's chaos phase has begun and its faults are on, the
-// process is up, not Protected, no other crash is on its way to it, and
-// attrition would not stay its hand (attritionFull). The calling task,
-// the process's, waits for the crash in outlivingCaller, which kills it.
+// that fired at site, as attrition crashes one; crashMay has found that
+// it may. The calling task, the process's, waits for the crash in
+// outlivingCaller, which kills it.
 func (c *Cluster) crashPoint(site string) {
 	s := c.s
 	p := c.byName[s.w.CurrentProcess()]
 	a := s.chaos.Attrition
-	if p == nil || !c.chaosRan || s.obs.faultsOff || p.down || p.leaving || p.crashing || p.aimed || p.spec.Protected || (a.Enabled && c.attritionFull(p, a)) {
-		return
-	}
 	p.crashing = true
 	var down time.Duration
 	if a.Enabled {
@@ -197,6 +192,20 @@ func (c *Cluster) crashPoint(site string) {
 		c.dead--
 		c.start(p, p.boot)
 	})
+}
+
+// crashMay reports whether a crash point of the running task's process
+// may crash it now, as attrition may take it down: Run's chaos phase has
+// begun and its faults are on, the process is up, not Protected, no other
+// crash is on its way to it, and attrition would not stay its hand
+// (attritionFull). A point that may not makes no draw, and its site tells
+// no firing.
+func (c *Cluster) crashMay() bool {
+	s := c.s
+	p := c.byName[s.w.CurrentProcess()]
+	a := s.chaos.Attrition
+	return p != nil && c.chaosRan && !s.obs.faultsOff && !p.down && !p.leaving && !p.crashing && !p.aimed && !p.spec.Protected &&
+		!(a.Enabled && c.attritionFull(p, a))
 }
 
 // attritionFull reports whether a crash of p would take down more than

@@ -102,11 +102,16 @@ func (w *World) Uint64N(n uint64) uint64 {
 	return w.rng.Uint64N(n)
 }
 
-// OnCrashPoint sets what CrashAt does once a crash point fires: crash the
-// running task's process, if it may go down now; site names the point,
-// as the timeline names buggify sites. nil, the default, makes every crash
-// point pass by without a draw, as do the test's own tasks, of no process.
-func (w *World) OnCrashPoint(crash func(site string)) { w.crashPoint = crash }
+// OnCrashPoint sets what CrashAt asks and does: may reports whether the
+// running task's process may go down now, and a point that finds it may
+// not passes by with no draw and no firing told, as buggify's sites do
+// while chaos is off; crash crashes it once the point fires, site naming
+// the point as the timeline names buggify sites. nil, the default, makes
+// every crash point pass by without a draw, as do the test's own tasks,
+// of no process.
+func (w *World) OnCrashPoint(may func() bool, crash func(site string)) {
+	w.crashMay, w.crashPoint = may, crash
+}
 
 // CrashAt is chaos.CrashPoint: the site at pc fires as a buggify site
 // with probability fire does, and then the world's OnCrashPoint function
@@ -117,7 +122,7 @@ func (w *World) CrashAt(pc uintptr, fire float64) { w.CrashAtNamed(pc, "", fire)
 // rather than by its file and line ("" for those of key as a program
 // counter), as BuggifyNamed is Buggify: a program's crash point.
 func (w *World) CrashAtNamed(key uintptr, name string, fire float64) {
-	if w.crashPoint == nil || w.curGroup() == nil || !w.buggifyAt(key, name, fire) {
+	if w.crashPoint == nil || w.curGroup() == nil || !w.crashMay() || !w.buggifyAt(key, name, fire) {
 		return
 	}
 	w.crashPoint(w.sites[key].name)

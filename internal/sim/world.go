@@ -131,6 +131,7 @@ type World struct {
 	// crashPoint crashes the running task's process at a crash point
 	// that fired (OnCrashPoint).
 	crashPoint func(site string)
+	crashMay   func() bool
 	// armed counts the groups armed to pause at a point of their tasks'
 	// code (Group.PauseAfterClockRead, PauseAfterUnsyncedWrite): while
 	// it is zero, a read of a clock or a write to a disk looks no further.
