@@ -219,7 +219,9 @@ func namesWord(msg, name string) bool {
 			return false
 		}
 		at, end := i+j, i+j+len(name)
-		if (at == 0 || !wordByte(msg[at-1])) && (end == len(msg) || !wordByte(msg[end])) {
+		// A dot ends a sentence as well as it joins an address's parts.
+		after := end == len(msg) || !wordByte(msg[end]) || msg[end] == '.' && (end+1 == len(msg) || !wordByte(msg[end+1]))
+		if (at == 0 || !wordByte(msg[at-1])) && after {
 			return true
 		}
 		i = at + 1

@@ -61,3 +61,22 @@ func TestOneSeedRunningIsNoGuess(t *testing.T) {
 	r.viaTSeeds = append(r.viaTSeeds, seedDone{i: 1, o: &seedOutcome{res: sim.Result{Seed: 8}, viaT: true, workers: 2}})
 	assert.Contains(t, r.viaTGuess(o), "this seed is a guess: the Run ran 2 seeds at once, seeds 7, 8 were running")
 }
+
+func TestNamesWord(t *testing.T) {
+	for _, tc := range []struct {
+		msg, name string
+		want      bool
+	}{
+		{"reboot: kv-1 (crash)", "kv-1", true},
+		{"reboot: kv-12 (crash)", "kv-1", false},
+		{"reboot: xkv-1 (crash)", "kv-1", false},
+		{"kv-1", "kv-1", true},
+		{"lease moved to kv-1.", "kv-1", true},
+		{"lease moved to kv-1.5", "kv-1", false},
+		{"partition {10.0.0.1} | {10.0.0.12}", "10.0.0.1", true},
+		{"partition {10.0.0.12}", "10.0.0.1", false},
+		{"kv-12 then kv-1, then", "kv-1", true},
+	} {
+		assert.Equal(t, tc.want, namesWord(tc.msg, tc.name), "%q in %q", tc.name, tc.msg)
+	}
+}
