@@ -130,7 +130,7 @@ func withUnsyncedDirs(line string, n, seeds int) string {
 	if n == 0 {
 		return line
 	}
-	what := fmt.Sprintf("%d of %s crashed with a create, rename or remove whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them", n, plural.Count(seeds, "seed"))
+	what := fmt.Sprintf("%d of %s crashed with a create, mkdir, rename or remove whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (after MkdirAll, of each new directory's parent; a crash's own entry names the changes)", n, plural.Count(seeds, "seed"))
 	line = strings.Replace(line, dirLossOff, "lost directory changes: off, yet "+what+" (chaos.Storage.LoseUnsyncedDirectories loses them)", 1)
 	return strings.Replace(line, dirLossSome, dirLossSome+", yet on the others "+what, 1)
 }

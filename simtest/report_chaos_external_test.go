@@ -613,8 +613,8 @@ func TestTheChaosLineCountsTheSeedsThatCrashedWithAnUnsyncedRename(t *testing.T)
 	res := simtest.Simulate(crashesAReplacer(false), simtest.Chaos(chaos.Off()), simtest.Seeds(3), simtest.JSONReport(path),
 		simtest.TimelineFile(filepath.Join(dir, "timeline.jsonl")))
 	require.True(t, res.OK(), res.Report)
-	assert.Contains(t, res.Report, "; lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, "+
-		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (chaos.Storage.LoseUnsyncedDirectories loses them)\n")
+	assert.Contains(t, res.Report, "; lost directory changes: off, yet 3 of 3 seeds crashed with a create, mkdir, rename or remove whose directory was not synced, "+
+		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (after MkdirAll, of each new directory's parent; a crash's own entry names the changes) (chaos.Storage.LoseUnsyncedDirectories loses them)\n")
 	assert.Contains(t, res.Report, "\n    faults seen: 3 reboots (3 power losses), 0 of the network, 0 of the disks; all of them injected by the test (an Injector, or a Cluster, Net or Disk call)\n", "the file was synced: no unsynced write lost")
 	data, err := os.ReadFile(filepath.Join(dir, "timeline.jsonl"))
 	require.NoError(t, err)
@@ -688,8 +688,8 @@ func TestTheReportCountsUnsyncedDirectoryChangesOnADiskAlone(t *testing.T) {
 			d.Crash()
 		}
 	}
-	const line = "\n    lost directory changes: off, yet 3 of 3 seeds crashed with a create, rename or remove whose directory was not synced, " +
-		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (chaos.Storage.LoseUnsyncedDirectories loses them)\n"
+	const line = "\n    lost directory changes: off, yet 3 of 3 seeds crashed with a create, mkdir, rename or remove whose directory was not synced, " +
+		"which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (after MkdirAll, of each new directory's parent; a crash's own entry names the changes) (chaos.Storage.LoseUnsyncedDirectories loses them)\n"
 	res := simtest.Simulate(body(false), simtest.Chaos(chaos.Off()), simtest.Seeds(3))
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, line)
@@ -715,8 +715,8 @@ func TestTheReportCountsUnsyncedDirectoryChangesOnADiskAlone(t *testing.T) {
 	opts := []simtest.Option{simtest.Chaos(chaos.Off()), simtest.DiskStorage("elsewhere", lossy), simtest.Seeds(3)}
 	some := simtest.Simulate(body(false), opts...)
 	require.True(t, some.OK(), some.Report)
-	const someLine = "\n    lost directory changes: on for some disks (DiskStorage), yet on the others 3 of 3 seeds crashed with a create, rename or remove " +
-		"whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them\n"
+	const someLine = "\n    lost directory changes: on for some disks (DiskStorage), yet on the others 3 of 3 seeds crashed with a create, mkdir, rename or remove " +
+		"whose directory was not synced, which a real disk could lose: a Sync of the directory, opened read-only, after the change keeps them (after MkdirAll, of each new directory's parent; a crash's own entry names the changes)\n"
 	assert.Contains(t, some.Report, someLine)
 	dir = t.TempDir()
 	for i := range 3 {
