@@ -86,10 +86,7 @@ func hear(c chan os.Signal, done chan struct{}) {
 	}
 	if interrupted.got != nil {
 		// A hearing begun as the last came: this is a second.
-		signal.Reset(sig)
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			_ = p.Signal(sig)
-		}
+		resend(sig)
 		return
 	}
 	interrupted.got = sig
@@ -153,11 +150,17 @@ func reraise(sig os.Signal) {
 		if interrupted.runs > 0 {
 			return
 		}
-		signal.Reset(sig)
-		if p, err := os.FindProcess(os.Getpid()); err == nil {
-			_ = p.Signal(sig)
-		}
+		resend(sig)
 	}()
+}
+
+// resend gives sig its default action back and sends it to the process,
+// which it then ends.
+func resend(sig os.Signal) {
+	signal.Reset(sig)
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = p.Signal(sig)
+	}
 }
 
 // interruptError is the failure of a Run an interrupt stopped after ran
