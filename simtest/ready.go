@@ -140,7 +140,7 @@ func (c *Cluster) WaitReady(ctx context.Context, names ...string) error {
 	for {
 		up, now := 0, c.s.w.Now()
 		for _, p := range procs {
-			if !p.down && !p.leaving && p.ready && p.bootedAt < now && !p.paused() && !p.aimed && !p.crashing {
+			if !p.unavailable() && !p.aimed && p.bootedAt < now {
 				up++
 			}
 		}

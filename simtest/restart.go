@@ -208,6 +208,24 @@ func (c *Cluster) crashMay() bool {
 		!(a.Enabled && c.attritionFull(p, a))
 }
 
+// unavailable reports whether p is down, going down, up and not ready,
+// paused, or crashing: what attrition counts against MaxDead.
+func (p *proc) unavailable() bool {
+	return p.down || p.leaving || !p.ready || p.paused() || p.crashing
+}
+
+// unitsDown names the units of kind u that have a process unavailable,
+// which unit attrition counts against MaxDead.
+func (c *Cluster) unitsDown(u chaos.Unit) map[string]bool {
+	down := map[string]bool{}
+	for _, p := range c.procs {
+		if p.unavailable() {
+			down[unitOf(p, u)] = true
+		}
+	}
+	return down
+}
+
 // attritionFull reports whether a crash of p would take down more than
 // attrition allows, counted as attrition counts: MaxDead processes, or
 // under a Unit MaxDead units, down already, those up and not ready among
@@ -224,11 +242,6 @@ func (c *Cluster) attritionFull(p *proc, a chaos.Attrition) bool {
 		}
 		return down >= a.MaxDead
 	}
-	down := map[string]bool{}
-	for _, q := range c.procs {
-		if q.down || q.leaving || !q.ready || q.paused() || q.crashing {
-			down[unitOf(q, a.Unit)] = true
-		}
-	}
+	down := c.unitsDown(a.Unit)
 	return !down[unitOf(p, a.Unit)] && len(down) >= a.MaxDead
 }

@@ -556,11 +556,8 @@ func (c *Cluster) unitAttrition(ctx context.Context, a chaos.Attrition, reboots 
 		}
 		at := r.Draws() // before the draws of which unit and how
 		var up []string
-		down, spared := map[string]bool{}, map[string]bool{}
+		down, spared := c.unitsDown(a.Unit), map[string]bool{}
 		for _, p := range c.procs {
-			if p.down || p.leaving || !p.ready || p.paused() || p.crashing {
-				down[unitOf(p, a.Unit)] = true
-			}
 			if p.spared() {
 				spared[unitOf(p, a.Unit)] = true
 			}
