@@ -63,6 +63,13 @@ type Crasher interface {
 	CrashAt(pc uintptr, fire float64)
 }
 
+// NamedCrasher is what a simulation that lets a crash point name itself
+// adds to [Sim], as [NamedBuggifier] does for a buggify site: a program's
+// crash point, keyed by key and told in the timeline as name.
+type NamedCrasher interface {
+	CrashAtNamed(key uintptr, name string, fire float64)
+}
+
 // Drawer is what a simulation that can draw numbers for code under test
 // (chaos.KnobRange) adds to [Sim]. Uint64N returns a number in [0, n)
 // from the run's random stream; n == 0 draws a whole uint64.

@@ -151,9 +151,7 @@ func buggify(in *instance, mem api.Memory, st []uint64) errno {
 	}
 	name := string(b)
 	var fires bool
-	if named, ok := sim.(interface {
-		BuggifyNamed(key uintptr, name string, fire float64) bool
-	}); ok {
+	if named, ok := sim.(simctx.NamedBuggifier); ok {
 		fires = named.BuggifyNamed(in.sitePC(name), name, fire)
 	} else {
 		fires = sim.Buggify(in.sitePC(name), fire)
@@ -172,9 +170,7 @@ func crashPoint(in *instance, mem api.Memory, st []uint64) errno {
 	if !ok {
 		return errFAULT
 	}
-	if c, ok := simctx.From(in.ctx).(interface {
-		CrashAtNamed(key uintptr, name string, fire float64)
-	}); ok {
+	if c, ok := simctx.From(in.ctx).(simctx.NamedCrasher); ok {
 		name := string(b)
 		c.CrashAtNamed(in.sitePC(name), name, float64(int32(u32(st, 2)))/1e6)
 	}
