@@ -136,9 +136,13 @@ type Attrition struct {
 	// loss that attrition draws strikes just after one of the process's
 	// tasks next returns from a write, or a create, rename or remove, that
 	// leaves a change on a disk unsynced, rather than at once: the crash
-	// that tears the record a log wrote and had not yet synced, or finds a
-	// file renamed into place before its data was synced, which a crash
-	// at a random instant finds in few seeds. With no such write within Interval's Max, it strikes then;
+	// that tears the record a log wrote and had not yet synced, which a
+	// crash at a random instant finds in few seeds. Once the process has
+	// renamed a file whose data was unsynced, half of its aimed crashes
+	// wait for its next such rename instead, and find the file in its new
+	// place unwritten: the rename comes after the file's writes, so no aim
+	// at the next change would reach it. With no such change within
+	// Interval's Max, it strikes then;
 	// one still waiting as the chaos phase ends is taken back, as a fault
 	// drawn in the phase does not begin after it, and so is one whose
 	// process a stop takes down first. Until it strikes, the process

@@ -164,6 +164,9 @@ type proc struct {
 	// unaim ends the wait of an aimed crash (awaitUnsyncedWrite): a stop
 	// that comes first takes the aim back.
 	unaim context.CancelFunc
+	// movedUnsynced is set once an earlier instance renamed a file
+	// holding unsynced data (movesUnsynced).
+	movedUnsynced bool
 	// ready is false while the process says it is not ready to serve,
 	// since notReadySince, for notReadyWhy.
 	ready         bool
@@ -453,6 +456,13 @@ func (c *Cluster) names() []string {
 	return out
 }
 
+// movesUnsynced reports whether an instance of p has renamed a file
+// whose data was unsynced, where a crash aimed at unsynced changes may
+// wait (Cluster.awaitUnsyncedWrite).
+func (p *proc) movesUnsynced() bool {
+	return p.movedUnsynced || p.group != nil && p.group.UnsyncedMoves() > 0
+}
+
 // start boots a fresh instance of p.
 func (c *Cluster) start(p *proc, how providers.Boot) {
 	s := c.s
@@ -467,6 +477,7 @@ func (c *Cluster) start(p *proc, how providers.Boot) {
 	p.ready, p.notReadyWhy, p.bootedAt = true, "", s.w.Now()
 	c.lastBoot = p.bootedAt
 	p.calls, p.runReturned = nil, false // an earlier instance's, ended with its group
+	p.movedUnsynced = p.movesUnsynced()
 	p.group = s.w.NewGroup(p.peer.Name)
 	prov := c.providersOf(p)
 	var inst Process

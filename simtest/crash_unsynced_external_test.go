@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +134,94 @@ func TestASoleCopyUnderWriteFaultsIsNamedInTheFailure(t *testing.T) {
 	assert.Contains(t, run(true, 1), hint)
 	assert.NotContains(t, run(false, 1), "SoleCopy")
 	assert.NotContains(t, run(true, 0), "SoleCopy")
+}
+
+// snapshotter writes a snapshot of four records to snap.tmp and renames
+// it over snap, then syncs it (renameFirst: the rename before the sync,
+// the classic bug) or syncs it first, as a store's compaction does; at
+// each boot it counts in broken whether snap came back short.
+func snapshotter(renameFirst bool, broken, boots *int) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			*boots++
+			if info, err := p.Storage.Stat("snap"); err == nil && info.Size() != 4*recordSize {
+				*broken++
+			}
+			record := bytes.Repeat([]byte{'s'}, recordSize)
+			for {
+				f, err := p.Storage.OpenFile("snap.tmp", os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+				if err != nil {
+					return err
+				}
+				for range 4 {
+					if _, err := f.Write(record); err != nil {
+						return err
+					}
+				}
+				if !renameFirst {
+					if err := f.Sync(); err != nil {
+						return err
+					}
+				}
+				if err := p.Storage.Rename("snap.tmp", "snap"); err != nil {
+					return err
+				}
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				if err := f.Close(); err != nil {
+					return err
+				}
+				dir, err := p.Storage.Open(".")
+				if err != nil {
+					return err
+				}
+				if err := errors.Join(dir.Sync(), dir.Close()); err != nil {
+					return err
+				}
+				if err := p.Time.Sleep(ctx, 200*time.Millisecond); err != nil {
+					return err
+				}
+			}
+		})
+	}
+}
+
+// Once a process has renamed a file holding unsynced data, half of the
+// crashes aimed at its unsynced changes wait for its next such rename,
+// which the file's own writes always come before: a snapshot renamed
+// into place before its sync comes back short after many boots with the
+// aim, and after none when it syncs before the rename.
+func TestCrashAtUnsyncedWriteWaitsForARenameOfUnsyncedData(t *testing.T) {
+	run := func(renameFirst bool, p float64) (broken, boots, atRename int) {
+		a := chaos.DefaultAttrition()
+		a.Graceful, a.PowerLoss, a.CrashAtUnsyncedWriteProb = 0, 0, p
+		a.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+		cfg := chaos.Off()
+		cfg.Attrition = a
+		cfg.Storage.WriteLatency, cfg.Storage.SyncLatency = chaos.DefaultStorage().WriteLatency, chaos.DefaultStorage().SyncLatency
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "snap", SoleCopy: true, New: snapshotter(renameFirst, &broken, &boots)})
+			aims := s.Watch("aimed crash")
+			c.Run(simtest.Phases{Chaos: time.Minute})
+			for _, e := range aims.Next() {
+				if strings.Contains(e.Msg, "renamed a file whose data has not been synced") {
+					atRename++
+				}
+			}
+		}, simtest.Chaos(cfg), simtest.Seeds(10), simtest.KeepFailures(false))
+		require.Zero(t, res.Failed, res.Report)
+		return broken, boots, atRename
+	}
+	broken, boots, atRename := run(true, 0.5)
+	require.Greater(t, boots, 50, "crashes came")
+	assert.Greater(t, broken, boots/10, "a crash just after the rename finds the snapshot unwritten: %d of %d boots", broken, boots)
+	assert.Greater(t, atRename, boots/10, "aims struck at the rename")
+	random, randomBoots, _ := run(true, 0)
+	assert.Less(t, random, broken/3, "crashes at random instants seldom fall between the rename and its sync: %d of %d boots", random, randomBoots)
+	t.Logf("short snapshots: %d of %d boots aimed (%d at the rename), %d of %d at random", broken, boots, atRename, random, randomBoots)
+	synced, syncedBoots, atRename := run(false, 0.5)
+	require.Greater(t, syncedBoots, 50)
+	assert.Zero(t, synced, "a snapshot synced before its rename never comes back short")
+	assert.Zero(t, atRename, "no rename moved unsynced data")
 }

@@ -364,11 +364,15 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 		aimed := (how == Crash || how == PowerLoss) && a.CrashAtUnsyncedWriteProb > 0 && r.Float64() < a.CrashAtUnsyncedWriteProb
 		c.dead++
 		g := p.group
+		// A process that has renamed a file holding unsynced data may do
+		// it again: half its aims wait for that rename, which follows
+		// the file's writes and so is never the next unsynced change.
+		atMove := aimed && p.movesUnsynced() && r.IntN(2) == 0
 		if aimed {
 			p.aimed = true
 		}
 		*reboots = append(*reboots, s.Go("reboot "+p.peer.Name, func(context.Context) error {
-			if aimed && !c.awaitUnsyncedWrite(ctx, p, g, a.Interval.Max) {
+			if aimed && !c.awaitUnsyncedWrite(ctx, p, g, atMove, a.Interval.Max) {
 				c.dead-- // it went down meanwhile, another way, or the phase ended
 				return nil
 			}
@@ -383,27 +387,35 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 
 // awaitUnsyncedWrite waits, for attrition's crash of p aimed at an
 // unsynced write (chaos.Attrition.CrashAtUnsyncedWriteProb), until one of p's
-// tasks returns from a write that leaves data on a disk unsynced, which
-// pauses p there, or for at most d; it reports whether p is still the
+// tasks returns from a write that leaves data on a disk unsynced (with
+// atMove, from a rename of a file whose data is unsynced), which pauses p
+// there, or for at most d; it reports whether p is still the
 // instance g it was, up, for the crash to strike. A stop of p takes the
 // aim back (Cluster.stop), as does attrition's ctx ending
 // with the chaos phase, for an aim no write has taken, as disarmDrawn
 // takes back a drawn pause: a fault drawn in the chaos phase does not
 // begin in the quiesce, once the faults have healed.
-func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group, d time.Duration) bool {
+func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group, atMove bool, d time.Duration) bool {
 	s := c.s
 	if !p.aimed || p.group != g {
 		return false // a stop came between the draw and this task's start
 	}
 	wrote := providers.NewChan[struct{}](s.p.Task, 1)
-	g.PauseAfterUnsyncedWrite(func() {
-		// On the writer's task, paused with its process.
-		// Not "reboot: ...", which the report would count as a second
-		// crash: the reboot's own entry follows.
-		msg := fmt.Sprintf("aimed crash: %s crashes just after %s changed a disk and has not synced the change", p.peer.Name, s.w.CurrentTask())
-		s.faultEvent(false, msg, msg)
-		_ = wrote.TrySend(struct{}{})
-	})
+	struck := func(what string) func() {
+		return func() {
+			// On the writer's task, paused with its process.
+			// Not "reboot: ...", which the report would count as a
+			// second crash: the reboot's own entry follows.
+			msg := fmt.Sprintf("aimed crash: %s crashes just after %s %s", p.peer.Name, s.w.CurrentTask(), what)
+			s.faultEvent(false, msg, msg)
+			_ = wrote.TrySend(struct{}{})
+		}
+	}
+	if atMove {
+		g.PauseAfterUnsyncedMove(struck("renamed a file whose data has not been synced"))
+	} else {
+		g.PauseAfterUnsyncedWrite(struck("changed a disk and has not synced the change"))
+	}
 	wait, cancel := s.p.Time.WithTimeout(ctx, d)
 	p.unaim = cancel
 	_, _, err := wrote.Recv(wait)

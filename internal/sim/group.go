@@ -37,11 +37,15 @@ type Group struct {
 	resuming bool
 	// onPoint is set while the group is armed to pause at the next point
 	// of kind armedAt its tasks reach (PauseAfterClockRead,
-	// PauseAfterUnsyncedWrite): it is called as the pause begins.
+	// PauseAfterUnsyncedWrite, PauseAfterUnsyncedMove): it is called as the
+	// pause begins.
 	onPoint func()
 	armedAt pausePoint
 	// pausedAt is the kind of point where reader paused.
 	pausedAt pausePoint
+	// unsyncedMoves counts its tasks' renames of files holding unsynced
+	// data (UnsyncedMove).
+	unsyncedMoves int
 }
 
 // A pausePoint is a kind of point in a task's code where an armed group
@@ -51,13 +55,23 @@ type pausePoint uint8
 const (
 	atClockRead     pausePoint = iota + 1 // a read of a clock
 	atUnsyncedWrite                       // a write to a disk that leaves data unsynced
+	atUnsyncedMove                        // a rename of a file whose data is unsynced
 )
 
 func (p pausePoint) String() string {
-	if p == atUnsyncedWrite {
+	switch p {
+	case atUnsyncedWrite:
 		return "a disk write"
+	case atUnsyncedMove:
+		return "a rename"
 	}
 	return "a clock read"
+}
+
+// takes reports whether a group armed for points of kind p pauses at one
+// of kind at: a rename of unsynced data is an unsynced change too.
+func (p pausePoint) takes(at pausePoint) bool {
+	return p == at || p == atUnsyncedWrite && at == atUnsyncedMove
 }
 
 // NewGroup returns an empty group whose tasks are named "name/…".
@@ -345,11 +359,24 @@ func (g *Group) PauseAfterClockRead(started func()) {
 // after one of the group's tasks next returns from a write, or a create,
 // rename or remove, that leaves a change on a disk that no sync has made
 // durable (UnsyncedWrite), where a crash tears what the process was
-// writing or undoes what it moved. A second arming of either kind
+// writing or undoes what it moved. A second arming of any kind
 // replaces the first.
 func (g *Group) PauseAfterUnsyncedWrite(started func()) {
 	g.arm("Group.PauseAfterUnsyncedWrite", atUnsyncedWrite, started)
 }
+
+// PauseAfterUnsyncedMove is PauseAfterUnsyncedWrite at fewer points:
+// just after one of the group's tasks next returns from a rename of a
+// file whose data no sync has made durable (UnsyncedMove), where a crash
+// finds the file in its new place with its data unwritten, the classic
+// rename before fsync.
+func (g *Group) PauseAfterUnsyncedMove(started func()) {
+	g.arm("Group.PauseAfterUnsyncedMove", atUnsyncedMove, started)
+}
+
+// UnsyncedMoves is how many renames of files holding unsynced data the
+// group's tasks have made (UnsyncedMove), whether or not one paused.
+func (g *Group) UnsyncedMoves() int { return g.unsyncedMoves }
 
 // arm arms the group to pause at the next point of kind at, for call.
 func (g *Group) arm(call string, at pausePoint, started func()) {
@@ -367,9 +394,9 @@ func (g *Group) arm(call string, at pausePoint, started func()) {
 	g.onPoint, g.armedAt = started, at
 }
 
-// Disarm takes back an arming of PauseAfterClockRead or
-// PauseAfterUnsyncedWrite that no task has taken, and reports whether
-// there was one.
+// Disarm takes back an arming of PauseAfterClockRead,
+// PauseAfterUnsyncedWrite or PauseAfterUnsyncedMove that no task has
+// taken, and reports whether there was one.
 func (g *Group) Disarm() bool {
 	g.w.guard("Group.Disarm") // a stop of a dying process takes it back too
 	return g.disarm()
@@ -405,11 +432,24 @@ func (w *World) UnsyncedWrite() {
 	}
 }
 
+// UnsyncedMove is UnsyncedWrite for a rename of a file whose data is
+// unsynced: it counts the rename in the running task's group, and a task
+// of a group armed by PauseAfterUnsyncedMove or PauseAfterUnsyncedWrite
+// pauses there.
+func (w *World) UnsyncedMove() {
+	if t := w.cur; t != nil && t.group != nil && w.loadActive() == curG() {
+		t.group.unsyncedMoves++
+	}
+	if w.armed != 0 {
+		w.pauseAt(atUnsyncedMove)
+	}
+}
+
 // pauseAt pauses the running task's group, if it is armed for a point of
 // kind at, and has the task give up its turn.
 func (w *World) pauseAt(at pausePoint) {
 	t := w.cur
-	if t == nil || w.loadActive() != curG() || t.killed || t.inOnPark || t.group == nil || t.group.onPoint == nil || t.group.armedAt != at {
+	if t == nil || w.loadActive() != curG() || t.killed || t.inOnPark || t.group == nil || t.group.onPoint == nil || !t.group.armedAt.takes(at) {
 		return
 	}
 	g := t.group

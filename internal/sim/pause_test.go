@@ -344,3 +344,55 @@ func TestPauseAfterUnsyncedWriteIsAnotherPoint(t *testing.T) {
 	assert.Equal(t, 3500*time.Millisecond, acted, "the writer goes on at the resume")
 	assert.Zero(t, world.armed)
 }
+
+// A group armed to pause at a rename of unsynced data passes by plain
+// unsynced writes and pauses at the rename (UnsyncedMove), which also
+// pauses a group armed for any unsynced write; every such rename counts
+// in its group, paused at or not.
+func TestPauseAfterUnsyncedMoveWaitsForTheRename(t *testing.T) {
+	world := New(Config{Seed: 3})
+	var moved, began time.Duration
+	var writerMoves int
+	res := world.Run(func(ctx context.Context, p providers.Providers) error {
+		g, h := world.NewGroup("compactor"), world.NewGroup("writer")
+		g.Go(ctx, "compact", func(ctx context.Context) error {
+			for range 3 { // the new file's writes, then its rename
+				if err := p.Time.Sleep(ctx, time.Second); err != nil {
+					return err
+				}
+				world.UnsyncedWrite()
+			}
+			if err := p.Time.Sleep(ctx, time.Second); err != nil {
+				return err
+			}
+			world.UnsyncedMove()
+			moved = world.Now()
+			return nil
+		})
+		h.Go(ctx, "renamer", func(ctx context.Context) error {
+			if err := p.Time.Sleep(ctx, 500*time.Millisecond); err != nil {
+				return err
+			}
+			world.UnsyncedMove() // takes h's arming for any unsynced change
+			return nil
+		})
+		g.PauseAfterUnsyncedMove(func() { began = world.Now() })
+		h.PauseAfterUnsyncedWrite(func() {})
+		require.NoError(t, p.Time.Sleep(ctx, 3500*time.Millisecond))
+		assert.False(t, g.Paused(), "no write paused the group armed for a rename")
+		assert.True(t, h.Paused(), "a rename of unsynced data is an unsynced change")
+		assert.Equal(t, 1, h.UnsyncedMoves())
+		h.Kill()
+		require.NoError(t, p.Time.Sleep(ctx, time.Second))
+		assert.True(t, g.Paused(), "the rename at 4s paused the group")
+		assert.Equal(t, 1, g.UnsyncedMoves())
+		g.Resume()
+		writerMoves = h.UnsyncedMoves()
+		return p.Time.Sleep(ctx, time.Millisecond)
+	})
+	require.NoError(t, res.Err)
+	assert.Equal(t, 4*time.Second, began)
+	assert.Equal(t, 4500*time.Millisecond, moved, "the renamer goes on at the resume")
+	assert.Equal(t, 1, writerMoves)
+	assert.Zero(t, world.armed)
+}

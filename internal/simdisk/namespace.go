@@ -220,6 +220,13 @@ func (d *Disk) lookup(op, name, c string) (*node, error) {
 // strikes, as a write is: until its directory's sync, and the sync of
 // the files it moves, a crash may undo it or find what it moved unwritten.
 func (d *Disk) op(kind opKind, verb, file, to string, f func() error) error {
+	return d.opMoving(kind, verb, file, to, nil, f)
+}
+
+// opMoving is op for a rename: f sets *moved when the file it moved holds
+// data no sync has made durable, where a crash aimed at such a rename
+// strikes (sim.World.UnsyncedMove).
+func (d *Disk) opMoving(kind opKind, verb, file, to string, moved *bool, f func() error) error {
 	done := d.schedule(kind, 0, -1, verb, file, to)
 	err := f()
 	gen := d.gen
@@ -227,7 +234,11 @@ func (d *Disk) op(kind opKind, verb, file, to string, f func() error) error {
 	if err == nil && d.gen != gen {
 		return goneError{d.addr}
 	}
-	if err == nil && kind == opWrite {
+	switch {
+	case err != nil || kind != opWrite:
+	case moved != nil && *moved:
+		d.w.UnsyncedMove()
+	default:
 		d.w.UnsyncedWrite()
 	}
 	return err
@@ -520,7 +531,8 @@ func (s storage) Rename(oldname, newname string) error {
 	fail := func(err error) error {
 		return &os.LinkError{Op: "renameat", Old: oldname, New: newname, Err: err}
 	}
-	return d.op(opWrite, "rename", oldname, newname, func() error {
+	var moved bool
+	return d.opMoving(opWrite, "rename", oldname, newname, &moved, func() error {
 		// The checks in the order package os makes them (os.Root):
 		// both parents, then a directory at newname, then oldname.
 		odir, obase, err := d.walk("renameat", oldname, oc)
@@ -575,6 +587,7 @@ func (s storage) Rename(oldname, newname string) error {
 			d.unlink(t)
 		}
 		d.logChange(ch)
+		moved = n.c != nil && n.c.unsynced()
 		return nil
 	})
 }
