@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -139,4 +140,47 @@ func TestDeliveriesFindsWhatWasBroken(t *testing.T) {
 			t.Fatalf("unexpected %v, want %d strays", de.Unexpected, stray)
 		}
 	})
+}
+
+// A record made on a clock names the times of each breach, and At the
+// first of them.
+func TestDeliveriesNamesTimes(t *testing.T) {
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := start
+	tick := func() { now = now.Add(100 * time.Millisecond) }
+	d := history.NewDeliveriesOn[string](func() time.Time { return now })
+	for _, m := range []string{"a", "b", "c"} {
+		tick()
+		d.Sent(m)
+	}
+	tick()
+	d.Delivered("c") // 0.400s
+	tick()
+	d.Delivered("b") // 0.500s
+	tick()
+	d.Delivered("b") // 0.600s
+	tick()
+	d.Delivered("z") // 0.700s
+	tick()
+	err := d.Check(history.ExactlyOnce)
+	assert.EqualError(t, err, `history: the queue broke its promise of delivery: `+
+		`1 of the 3 messages whose send was acknowledged never delivered (lost): a (acknowledged at 0.100s); `+
+		`1 delivered that no producer sent: z (delivered at 0.700s); `+
+		`1 delivered more than once, where the promise is exactly once: b (2 times, at 0.500s and again at 0.600s)`)
+	var de *history.DeliveryError[string]
+	require.True(t, errors.As(err, &de))
+	assert.Equal(t, start.Add(100*time.Millisecond), de.At(), "the first breach: a's acknowledgement")
+	assert.Equal(t, start.Add(800*time.Millisecond), de.CheckedAt())
+
+	d.Delivered("a")
+	require.True(t, errors.As(d.Check(history.AtLeastOnce), &de))
+	assert.Equal(t, start.Add(700*time.Millisecond), de.At(), "the first breach: z's delivery")
+
+	err = history.NewDeliveries[string]().Check(history.AtLeastOnce)
+	require.NoError(t, err)
+	noClock := history.NewDeliveries[string]()
+	noClock.Sent("a")
+	require.True(t, errors.As(noClock.Check(history.AtLeastOnce), &de))
+	assert.Zero(t, de.At(), "a record without a clock names no time")
+	assert.Zero(t, de.CheckedAt())
 }
