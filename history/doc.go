@@ -66,7 +66,8 @@
 // A queue is no register: it may deliver in any order, and again after a
 // consumer's crash. [Deliveries] records its sends and deliveries and
 // checks its promise instead: no acknowledged message lost, none
-// delivered that was never sent, and, [ExactlyOnce], none twice. Made by
+// delivered that was never sent, [ExactlyOnce], none twice, and,
+// [InOrder], none before a message its producer sent earlier. Made by
 // [NewDeliveriesOn], on the simulation's clock, its error names the times
 // of what it found, and [DeliveryError.At] points a simtest report there.
 package history

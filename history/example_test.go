@@ -345,3 +345,33 @@ func ExampleDeliveries() {
 	// history: the queue broke its promise of delivery: 1 of the 2 messages whose send was acknowledged never delivered (lost): order-2
 	// history: the queue broke its promise of delivery: 1 of the 2 messages whose send was acknowledged never delivered (lost): order-2; 1 delivered more than once, where the promise is exactly once: order-1 (2 times)
 }
+
+// A queue that keeps each producer's order (FIFO) is checked InOrder:
+// producers name themselves as they begin each send, and the record, made
+// on a clock, names the times of what it finds.
+func ExampleDeliveries_inOrder() {
+	c := &clock{now: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	d := history.NewDeliveriesOn[string](c.Now)
+	send := func(producer, m string, acked bool) {
+		d.Sending(producer, m)
+		c.Advance(10 * time.Millisecond)
+		if acked {
+			d.Sent(m)
+		} else {
+			d.MaybeSent(m) // timed out: promises no order to the sends after it
+		}
+		c.Advance(5 * time.Millisecond)
+	}
+	send("p1", "p1-1", true)
+	send("p1", "p1-2", true)
+	send("p2", "p2-1", false)
+	send("p2", "p2-2", true)
+	c.Advance(time.Second)
+	for _, m := range []string{"p1-2", "p1-1", "p2-2", "p2-1", "p1-2"} {
+		d.Delivered(m) // p1-2's second delivery is a redelivery: no breach of order
+		c.Advance(100 * time.Millisecond)
+	}
+	fmt.Println(d.Check(history.AtLeastOnce | history.InOrder))
+	// Output:
+	// history: the queue broke its promise of delivery: 1 delivered after a message their producer sent later, where the promise is each producer's order: p1-1 (acknowledged at 0.010s, delivered at 1.160s) after p1-2 (sent at 0.015s, delivered at 1.060s), of producer "p1"
+}
