@@ -1,8 +1,10 @@
 // Package timelinehtml draws a seed's timeline as one self-contained HTML
 // page: processes and the test driver as lanes, messages as arrows between
-// them, disk operations, faults and reboots marked, pauses drawn as bands
-// across their process's lane, failures highlighted, simulated time on
-// the axis, with zoom and a click on anything to read its details. The page needs no network to open: its script, its style
+// them (as a strip of density on their lanes where more crowd a view than
+// can be read as arrows), disk operations, faults and reboots marked,
+// pauses drawn as bands across their process's lane, failures highlighted,
+// simulated time on the axis, with zoom and a click on anything to read
+// its details. The page needs no network to open: its script, its style
 // and the timeline itself are inside it.
 //
 // A [Doc] is the picture's data, plain values that encode as JSON. The

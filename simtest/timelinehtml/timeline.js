@@ -8,6 +8,11 @@ var MoonpoolTimeline = (function () {
 	var LANE_H = 56, LABEL_W = 140, AXIS_H = 26, PAD_R = 16;
 	var KINDS = ["failure", "fault", "reboot", "boot", "disk", "buggify", "net", "task", "phase", "log", "message", "diskop"];
 	var HIDDEN = { task: true }; // kinds hidden until asked for
+	// More than MAX_ARROWS arrows in view make one solid wall across a
+	// large cluster's lanes. Past it, the messages of each stretch CELL_W
+	// pixels wide that is denser than MAX_ARROWS over the chart's width
+	// are drawn as a strip of density on each lane, the others as arrows.
+	var MAX_ARROWS = 3000, CELL_W = 6;
 
 	// fmtTime writes ns of simulated time as Go writes a time.Duration,
 	// shortened to a few digits.
@@ -107,6 +112,19 @@ var MoonpoolTimeline = (function () {
 		});
 		var range = html("span", "mpt-range", null, bar);
 
+		// Only a page that can hold more messages in view than are drawn
+		// as arrows says how it draws them: a small page is as it was.
+		var allArrows = false, densityNote = null, densityText = null;
+		if (messages.length > MAX_ARROWS) {
+			densityNote = html("p", "mpt-density-note", null, root);
+			densityText = html("span", null, null, densityNote);
+			var al = html("label", "mpt-toggle", null, densityNote);
+			var acb = html("input", null, null, al);
+			acb.type = "checkbox";
+			acb.onchange = function () { allArrows = acb.checked; draw(); };
+			html("span", null, "draw every message as an arrow", al);
+		}
+
 		var chart = html("div", "mpt-chart", null, root);
 		var details = html("pre", "mpt-details", "Click a mark, an arrow or a failure to see its details. Wheel to zoom, drag to move.", root);
 
@@ -153,6 +171,87 @@ var MoonpoolTimeline = (function () {
 			t.textContent = kind + " " + (o.msg || o.what || "") + (o.file ? " " + o.file : "") + diskDetail(o);
 		}
 
+		function arrow(m) {
+			var ya = laneY(m.from) + LANE_H / 2, yb = laneY(m.to) + LANE_H / 2;
+			if (ya === yb) { ya -= 6; yb += 6; }
+			var ln = svg("line", { x1: x(m.sent_ns), y1: ya, x2: x(m.arrived_ns), y2: yb, "class": m.lost ? "mpt-msg mpt-msg-lost" : "mpt-msg", "marker-end": m.lost ? "url(#mpt-arrow-lost)" : "url(#mpt-arrow)" }, layer);
+			clickable(ln, "message", m);
+		}
+
+		// drawMessages draws the messages in view as arrows, or, when
+		// there are more than MAX_ARROWS, as density where they crowd.
+		function drawMessages() {
+			var inView = messages.filter(function (m) { return visible(m.sent_ns, m.arrived_ns); });
+			if (allArrows || inView.length <= MAX_ARROWS) {
+				inView.forEach(arrow);
+				if (densityNote) {
+					densityNote.hidden = false;
+					densityText.textContent = count(inView.length) + " messages in view, drawn as arrows" +
+						(allArrows ? ". " : " (past " + count(MAX_ARROWS) + " in view, where they crowd, they are drawn as density). ");
+				}
+				return;
+			}
+			// A cell holds the messages sent in its stretch of time; one
+			// that holds more than its share of MAX_ARROWS is dense.
+			var plot = width - LABEL_W - PAD_R, cells = Math.max(1, Math.ceil(plot / CELL_W));
+			var limit = MAX_ARROWS * CELL_W / plot;
+			function cell(ns) { return Math.min(cells - 1, Math.max(0, Math.floor((x(ns) - LABEL_W) / CELL_W))); }
+			var sent = new Array(cells);
+			for (var c = 0; c < cells; c++) sent[c] = 0;
+			inView.forEach(function (m) { sent[cell(m.sent_ns)]++; });
+			// The density of a lane's cell: what it sent then, what
+			// reached it, and what was lost on the way to it.
+			var density = Object.create(null), dense = 0, arrows = [];
+			function at(l, ns) {
+				var k = laneIx[l] * cells + cell(ns);
+				return density[k] || (density[k] = { lane: l, cell: cell(ns), sent: 0, received: 0, lost: 0, peers: Object.create(null) });
+			}
+			inView.forEach(function (m) {
+				if (sent[cell(m.sent_ns)] <= limit) { arrows.push(m); return; }
+				dense++;
+				var a = at(m.from, m.sent_ns), b = at(m.to, m.arrived_ns);
+				a.sent++;
+				a.peers[m.to] = (a.peers[m.to] || 0) + 1;
+				if (m.lost) b.lost++; else b.received++;
+				if (b !== a) b.peers[m.from] = (b.peers[m.from] || 0) + 1;
+			});
+			var most = 1, mostLost = 1, k;
+			for (k in density) {
+				most = Math.max(most, density[k].sent + density[k].received);
+				mostLost = Math.max(mostLost, density[k].lost);
+			}
+			// Darker with more, on a log scale: a cell of one message
+			// still shows, and the busiest is solid.
+			function shade(n, of) { return (0.12 + 0.88 * Math.log(1 + n) / Math.log(1 + of)).toFixed(3); }
+			for (k in density) {
+				var d = density[k], cx = LABEL_W + d.cell * CELL_W, y = laneY(d.lane) + LANE_H / 2;
+				var from = Math.max(0, Math.round(nsAt(cx))), to = Math.min(end, Math.round(nsAt(cx + CELL_W)));
+				var peers = Object.keys(d.peers).sort(function (p, q) { return d.peers[q] - d.peers[p]; });
+				var o = {
+					lane: d.lane, from_ns: from, to_ns: to, sent: d.sent, received: d.received, lost: d.lost,
+					peers: peers.slice(0, 5).map(function (p) { return p + " " + d.peers[p]; }).join(", ") +
+						(peers.length > 5 ? ", and " + (peers.length - 5) + " more" : ""),
+					arrows: "zoom in on this stretch to draw its messages as arrows"
+				};
+				var tip = "messages of " + d.lane + ", " + fmtTime(from) + " .. " + fmtTime(to) + ": " + d.sent + " sent, " +
+					d.received + " received" + (d.lost ? ", " + d.lost + " lost" : "") + "; zoom in to see them as arrows";
+				if (d.sent + d.received) densityCell(svg("rect", { x: cx, y: y - 6, width: CELL_W, height: 12, "class": "mpt-density", "fill-opacity": shade(d.sent + d.received, most) }, layer), o, tip);
+				if (d.lost) densityCell(svg("rect", { x: cx, y: y + 7, width: CELL_W, height: 4, "class": "mpt-density mpt-density-lost", "fill-opacity": shade(d.lost, mostLost) }, layer), o, tip);
+			}
+			arrows.forEach(arrow);
+			densityNote.hidden = false;
+			densityText.textContent = count(inView.length) + " messages in view, more than " + count(MAX_ARROWS) + ": " +
+				(arrows.length ? count(dense) + " of them, where they crowd, are" : "they are") +
+				" drawn as a strip on each lane that sent or got them, darker where there are more, with a red one below where some were lost" +
+				(arrows.length ? "; the " + count(arrows.length) + " where they are sparse are arrows" : "") +
+				". Zoom in (the wheel, or zoom in) to fewer than " + count(MAX_ARROWS) + " to see each one as an arrow, or click a strip for its counts. ";
+		}
+		function densityCell(r, o, tip) {
+			r.addEventListener("click", function (ev) { ev.stopPropagation(); show("messages", o); });
+			svg("title", {}, r).textContent = tip;
+		}
+		function count(n) { return n.toLocaleString("en-US"); }
+
 		function draw() {
 			width = Math.max(chart.clientWidth, 400);
 			s.setAttribute("width", width);
@@ -191,13 +290,8 @@ var MoonpoolTimeline = (function () {
 				var r = svg("rect", { x: a, y: laneY(d.lane) + LANE_H - 9, width: b - a, height: 6, "class": "mpt-diskop mpt-diskop-" + d.what.replace(/\W+/g, "-") + (d.err ? " mpt-diskop-failed" : "") }, layer);
 				clickable(r, "disk operation", d);
 			});
-			if (!hidden.message) messages.forEach(function (m) {
-				if (!visible(m.sent_ns, m.arrived_ns)) return;
-				var ya = laneY(m.from) + LANE_H / 2, yb = laneY(m.to) + LANE_H / 2;
-				if (ya === yb) { ya -= 6; yb += 6; }
-				var ln = svg("line", { x1: x(m.sent_ns), y1: ya, x2: x(m.arrived_ns), y2: yb, "class": m.lost ? "mpt-msg mpt-msg-lost" : "mpt-msg", "marker-end": m.lost ? "url(#mpt-arrow-lost)" : "url(#mpt-arrow)" }, layer);
-				clickable(ln, "message", m);
-			});
+			if (!hidden.message) drawMessages();
+			else if (densityNote) densityNote.hidden = true;
 			events.forEach(function (e) {
 				if (hidden[e.kind] || e.at_ns < t0 || e.at_ns > t1 || laneIx[e.lane] == null) return;
 				var ex = x(e.at_ns), y = laneY(e.lane), mark;

@@ -4,6 +4,7 @@ package headless_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,6 +104,104 @@ func TestTimelinePageTellsAWriteCutShort(t *testing.T) {
 	}, titles)
 	failed := headless.Eval[[]bool](t, ctx, `[...document.querySelectorAll("rect.mpt-diskop")].map(e => e.classList.contains("mpt-diskop-failed"))`)
 	assert.Equal(t, []bool{false, true, true}, failed)
+}
+
+// crowd is a timeline of 20 processes that send 12,000 messages in the
+// first 90 s of 100, one in ten of them lost, and 10 more in the last 5 s.
+func crowd() *timelinehtml.Doc {
+	doc := &timelinehtml.Doc{Title: "crowd", Seed: 1, EndNS: 100e9, Lanes: []string{"driver"}}
+	for i := range 20 {
+		doc.Lanes = append(doc.Lanes, fmt.Sprintf("n-%d", i))
+	}
+	for i := range 12000 {
+		at := int64(i) * 90e9 / 12000
+		doc.Messages = append(doc.Messages, timelinehtml.Message{SentNS: at, ArrivedNS: at + 400e3,
+			From: doc.Lanes[1+i%20], To: doc.Lanes[1+(i*7+3)%20], Bytes: 64, Lost: i%10 == 0})
+	}
+	for i := range 10 {
+		at := 95e9 + int64(i)*500e6
+		doc.Messages = append(doc.Messages, timelinehtml.Message{SentNS: at, ArrivedNS: at + 400e3, From: "n-0", To: "n-19", Bytes: 64})
+	}
+	return doc
+}
+
+// TestTimelinePageDrawsACrowdOfMessagesAsDensity opens a timeline with
+// more messages in view than can be read as arrows: at the whole seed
+// they are drawn as a strip of density on the lanes that sent and got
+// them, but where they are sparse, and the page says so; zoomed in, and
+// when asked, they are arrows again.
+func TestTimelinePageDrawsACrowdOfMessagesAsDensity(t *testing.T) {
+	ctx := headless.Start(t)
+	render(t, ctx, crowd())
+	t.Log("screenshot: ", headless.Screenshot(t, ctx, "timeline-crowd.png"))
+
+	arrows := func() int { return headless.Eval[int](t, ctx, `document.querySelectorAll("line.mpt-msg").length`) }
+	cells := func() int { return headless.Eval[int](t, ctx, `document.querySelectorAll("rect.mpt-density").length`) }
+	note := func() string {
+		return headless.Eval[string](t, ctx, `(n => n.hidden ? "" : n.textContent)(document.querySelector(".mpt-density-note"))`)
+	}
+	assert.Equal(t, 10, arrows(), "only the sparse messages of the last seconds are arrows")
+	assert.Positive(t, cells())
+	// Each message drawn as density is counted once as sent, and once as
+	// received or lost, in the cells' tooltips (a cell's two strips share
+	// one).
+	type counts struct{ Sent, Received, Lost int }
+	sum := headless.Eval[counts](t, ctx, `[...new Set([...document.querySelectorAll("rect.mpt-density title")].map(e => e.textContent))]
+		.map(s => s.match(/: (\d+) sent, (\d+) received(?:, (\d+) lost)?/))
+		.reduce((c, m) => ({Sent: c.Sent + +m[1], Received: c.Received + +m[2], Lost: c.Lost + +(m[3] || 0)}), {Sent: 0, Received: 0, Lost: 0})`)
+	assert.Equal(t, counts{Sent: 12000, Received: 10800, Lost: 1200}, sum)
+	assert.Contains(t, note(), "12,010 messages in view, more than 3,000: 12,000 of them, where they crowd, are drawn as a strip")
+	assert.Contains(t, note(), "Zoom in")
+	// The strips are inside their lanes, under their names.
+	inside := headless.Eval[bool](t, ctx, `(() => {
+		const lanes = [...document.querySelectorAll("rect.mpt-lane")].map(e => e.getBBox());
+		return [...document.querySelectorAll("rect.mpt-density")].every(e => {
+			const b = e.getBBox();
+			return lanes.slice(1).some(l => b.y > l.y && b.y + b.height < l.y + l.height);
+		});
+	})()`)
+	assert.True(t, inside, "every strip is inside a process's lane")
+	details := headless.Eval[string](t, ctx, `document.querySelector("rect.mpt-density").dispatchEvent(new MouseEvent("click", {bubbles: true})), document.querySelector(".mpt-details").textContent`)
+	assert.Regexp(t, `(?s)^messages\nlane: n-\d+\n.*sent: \d+\nreceived: \d+\nlost: \d+\npeers: n-`, details)
+
+	// Zoomed in to an eighth of the seed, 1,667 messages are in view:
+	// every one an arrow.
+	for range 3 {
+		headless.Eval[bool](t, ctx, `[...document.querySelectorAll(".mpt-bar button")].find(b => b.textContent == "zoom in").click(), true`)
+	}
+	assert.Equal(t, "43.75s .. 56.25s", headless.Eval[string](t, ctx, `document.querySelector(".mpt-range").textContent`))
+	assert.Zero(t, cells())
+	assert.InDelta(t, 1667, arrows(), 2)
+	assert.Contains(t, note(), " messages in view, drawn as arrows")
+
+	// At the whole seed again, each message an arrow when asked.
+	headless.Eval[bool](t, ctx, `[...document.querySelectorAll(".mpt-bar button")].find(b => b.textContent == "whole seed").click(), true`)
+	assert.Positive(t, cells())
+	headless.Eval[bool](t, ctx, `document.querySelector(".mpt-density-note input").click(), true`)
+	assert.Zero(t, cells())
+	assert.Equal(t, 12010, arrows())
+
+	// The messages' switch hides the strips and the note with the arrows.
+	headless.Eval[bool](t, ctx, `document.querySelector(".mpt-density-note input").click(), document.querySelector(".mpt-k-message input").click(), true`)
+	assert.Zero(t, cells())
+	assert.Zero(t, arrows())
+	assert.Empty(t, note())
+}
+
+// TestTimelinePageDrawsAFewMessagesAsArrows opens a timeline of 2,000
+// messages, all sent within one second of a hundred: however they crowd
+// there, a page that never has more messages in view than are drawn as
+// arrows draws each one as an arrow, and says nothing of density.
+func TestTimelinePageDrawsAFewMessagesAsArrows(t *testing.T) {
+	ctx := headless.Start(t)
+	doc := &timelinehtml.Doc{Title: "burst", Seed: 1, EndNS: 100e9, Lanes: []string{"driver", "kv-0", "kv-1", "kv-2"}}
+	for i := range 2000 {
+		at := 50e9 + int64(i)*500e3
+		doc.Messages = append(doc.Messages, timelinehtml.Message{SentNS: at, ArrivedNS: at + 300e3, From: doc.Lanes[i%4], To: doc.Lanes[(i+1)%4]})
+	}
+	render(t, ctx, doc)
+	assert.Equal(t, 2000, headless.Eval[int](t, ctx, `document.querySelectorAll("line.mpt-msg").length`))
+	assert.Zero(t, headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-density, .mpt-density-note").length`))
 }
 
 // render writes doc's page and opens it, once it has drawn its timeline.
