@@ -46,6 +46,8 @@ func TestTimelineHTMLInABrowser(t *testing.T) {
 	out := headless.Screenshot(t, ctx, "kv-timeline.png")
 	assert.Equal(t, []string{"driver", "kv-0", "kv-1", "kv-2"}, lanes)
 	assert.Greater(t, arrows, 1000, "the replicas' and clients' messages")
+	assert.Zero(t, headless.Eval[int](t, ctx, `document.querySelectorAll(".mpt-density, .mpt-density-note").length`),
+		"a page of a few thousand messages draws each as an arrow")
 	assert.Positive(t, marks, "the failure is drawn")
 	require.NotEmpty(t, failures)
 	assert.Contains(t, strings.Join(failures, "\n"), `Always "the history is linearizable" failed`)
