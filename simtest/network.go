@@ -47,6 +47,7 @@ func (s *S) attachNetwork() {
 	}
 	s.net = n
 	drv := n.SteadyHost(DriverHost)
+	drv.SetLabel("driver")
 	drv.OnOpen(func(op string) {
 		// A process on the driver's host would listen where the driver
 		// listens, and dial past its own host's partitions: its code

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/moonpool-go/moonpool/chaos"
+	"github.com/moonpool-go/moonpool/internal/sim"
 	"github.com/moonpool-go/moonpool/internal/simnet"
 	"github.com/moonpool-go/moonpool/providers"
 )
@@ -179,6 +180,46 @@ func TestRandomPartitionNamesNoTask(t *testing.T) {
 			assert.Empty(t, e.Task, "the network's own fault names no task: %s", e)
 			assert.Empty(t, e.Process, "nor a process: %s", e)
 		}
+	}
+}
+
+// A host's label names it in the lines of the random partitions, as a
+// report names the test driver rather than by its address; the trace
+// hashes the lines as they were, so every run's trace stays as it was.
+func TestALabelNamesAHostInRandomPartitionsAndLeavesTheTrace(t *testing.T) {
+	cfg := chaos.NoNetworkFaults()
+	cfg.PartitionInterval = 2 * time.Second
+	cfg.PartitionDuration.Min, cfg.PartitionDuration.Max = 300*time.Millisecond, time.Second
+	run := func(label string) sim.Result {
+		w := newWorld(t, 5, cfg)
+		if label != "" {
+			w.net.SteadyHost("10.0.0.1").SetLabel(label)
+		}
+		return w.simulate(t, func(ctx context.Context, client, server providers.Providers) error {
+			l, err := server.Network.Listen(ctx, ":7")
+			if err != nil {
+				return err
+			}
+			serveEcho(ctx, server, l)
+			cl := newClient(client, "10.0.0.2:7")
+			for i := range 100 {
+				if err := client.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+					return err
+				}
+				if err := cl.call(ctx, []byte{byte(i)}); err != nil {
+					return fmt.Errorf("call %d: %w", i, err)
+				}
+			}
+			return nil
+		})
+	}
+	plain, labelled := run(""), run("driver")
+	assert.Equal(t, plain.Trace, labelled.Trace, "the trace hashes the lines as they were")
+	parts := events(labelled, "random partition {")
+	require.NotEmpty(t, parts)
+	assert.Equal(t, strings.ReplaceAll(strings.Join(events(plain, "random partition {"), "\n"), "10.0.0.1", "driver"), strings.Join(parts, "\n"))
+	for _, p := range parts {
+		assert.NotContains(t, p, "10.0.0.1")
 	}
 }
 

@@ -38,6 +38,7 @@ type Host struct {
 	ip       net.IP // nil when the name is not an IP literal
 	steady   bool
 	isolated bool
+	label    string // SetLabel's; "" for its name
 	zone     string // SetLocality's; "" for none
 	dc       string // SetLocality's; "" for none
 

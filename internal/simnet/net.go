@@ -165,6 +165,21 @@ func (n *Net) HostOnClockOf(name string, of *Host) *Host { return n.host(name, f
 // name is already a host with a drifting clock.
 func (n *Net) SteadyHost(name string) *Host { return n.host(name, true, nil) }
 
+// SetLabel has the timeline's lines of random partitions name h as label
+// rather than by its name: a report names the test driver "driver", not
+// by its host's address. The trace hashes the lines with the name, so
+// the traces stay as they were. A line of a fault made by hand names the
+// hosts as its caller did.
+func (h *Host) SetLabel(label string) { h.label = label }
+
+// shown is what the timeline's lines of random partitions call h.
+func (h *Host) shown() string {
+	if h.label != "" {
+		return h.label
+	}
+	return h.name
+}
+
 // Hosts returns the names of the hosts made so far, in the order they
 // were made.
 func (n *Net) Hosts() []string {
@@ -838,9 +853,9 @@ func (n *Net) startPartition(now int64) {
 	var sa, sb []string
 	for _, h := range n.hosts {
 		if p.side[h.id] {
-			sa = append(sa, h.name)
+			sa = append(sa, h.shown())
 		} else {
-			sb = append(sb, h.name)
+			sb = append(sb, h.shown())
 		}
 	}
 	key := fmt.Sprintf("net: %s %s %s %s for %v", what, names(a), sep, names(b), time.Duration(d))
