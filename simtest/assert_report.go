@@ -219,9 +219,9 @@ type (
 		SeedsPlanned int `json:"seeds_planned,omitempty"`
 		// Reboots is, despite its name, the summary's whole faults
 		// paragraph as text (rebootsLine): the chaos line, the "faults
-		// seen" line and the reboots' reach for a Run that booted
-		// processes; else the faults line, when its seeds saw any, and
-		// the line on lost directory changes. Faults has the figures.
+		// seen" line and the reboots' and partitions' reach for a Run
+		// that booted processes; else the faults line, when its seeds
+		// saw any, and the line on lost directory changes. Faults has the figures.
 		Reboots string `json:"reboots,omitempty"`
 		// Faults are the faults the seeds saw, by kind, which a merge
 		// of results files adds up (Reboots is one Run's line).
@@ -288,8 +288,8 @@ type (
 		// none.
 		ByTest map[string]int `json:"by_test"`
 		// Reach is how many processes the reboots and the pauses
-		// reached, least and most a seed; absent when no seed booted
-		// a cluster.
+		// reached, and the partitions cut off, least and most a seed;
+		// absent when no seed booted a cluster.
 		Reach *jsonReach `json:"reach,omitempty"`
 		// Injectors are what each injector did that its script did
 		// not say, over the seeds; absent when no injector ran.

@@ -1090,6 +1090,9 @@ func (r *report) rebootsLine() string {
 		if reach := r.reach.line(r.seeds); reach != "" {
 			line += "\n    " + reach
 		}
+		if cut := r.reach.cutLine(r.seeds); cut != "" {
+			line += "\n    " + cut
+		}
 		if inj := r.injects.line(); inj != "" {
 			line += "\n    " + inj
 		}

@@ -884,6 +884,36 @@ func TestTheReportSaysHowManyProcessesTheRebootsReached(t *testing.T) {
 	assert.NotContains(t, none.Report, "reached", "nothing reached: no line")
 }
 
+// The line after the reboots' says how many of the cluster's processes
+// the partitions and isolations cut off, and how long the longest
+// lasted: a failure detector's test needs to know whether a cut outlasted
+// its timeout. A partition cuts off its smaller side; a heal between its
+// sides ends it.
+func TestTheReportSaysWhomThePartitionsCutOff(t *testing.T) {
+	body := func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "p", Count: 5, New: waiting})
+		host := func(i int) string { return c.Peers()[i].Host }
+		n := s.Network()
+		s.Sleep(time.Second)
+		n.Partition([]string{host(0), host(1)}, []string{host(2), host(3), host(4), simtest.DriverHost})
+		s.Sleep(3 * time.Second)
+		n.HealBetween([]string{host(0), host(1)}, []string{host(2), host(3), host(4), simtest.DriverHost})
+		n.Isolate(host(1))
+		s.Sleep(1500 * time.Millisecond)
+		n.Heal()
+		s.Sleep(time.Second)
+	}
+	one := simtest.Simulate(body, simtest.Seeds(1), simtest.Chaos(chaos.Off()))
+	require.Zero(t, one.Failed, one.Report)
+	assert.Regexp(t, `\n    faults seen: [^\n]+\n    partitions cut off 2 of 5 processes; the longest lasted 3s\n`, one.Report)
+
+	two := simtest.Simulate(body, simtest.Seeds(2), simtest.Chaos(chaos.Off()), simtest.Workers(2))
+	assert.Contains(t, two.Report, "\n    partitions cut off 2 of 5 processes a seed; the longest lasted 3s\n")
+
+	none := simtest.Simulate(oneWaiting, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
+	assert.NotContains(t, none.Report, "partitions cut off", "no partition: no line")
+}
+
 // The advice under failing gaps says which families of faults are off in
 // every seed, which more seeds cannot reach; not when every fault is off
 // (chaos.Off), and a merge of the shards' results says it as their Run

@@ -3,6 +3,7 @@ package simtest
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/moonpool-go/moonpool/internal/sim"
 )
@@ -24,12 +25,25 @@ type reach struct {
 	// wipeable counts those of procs that a wipe attrition draws could
 	// reach (Cluster.wipeable).
 	wipeable int
+	// cuts follows the seed's partitions and isolations; cutHosts holds
+	// the hosts they cut off, and longest is the longest of them, with
+	// cut set once one ended. cutOff counts the processes on cutHosts,
+	// as the seed ended (observer.endCuts).
+	cuts     cuts
+	cutHosts map[string]bool
+	longest  time.Duration
+	cut      bool
+	cutOff   int
 }
 
 // add notes the process an entry took down ("down: kv-0 (crash)", a line
 // per process of a machine's or a zone's reboot too) or paused.
 func (r *reach) add(e sim.Entry, f fault) {
 	if !e.Event {
+		return
+	}
+	if strings.HasPrefix(e.Msg, "net: ") {
+		r.cuts.hear(e.At, e.Msg, r.cutEnded)
 		return
 	}
 	var set *map[string]bool
@@ -50,6 +64,29 @@ func (r *reach) add(e sim.Entry, f fault) {
 		*set = map[string]bool{}
 	}
 	(*set)[name] = true
+}
+
+// cutEnded notes a partition or an isolation that ended at at.
+func (r *reach) cutEnded(c cut, at time.Duration) {
+	r.longest = max(r.longest, at-c.start)
+	r.cut = true
+	if r.cutHosts == nil {
+		r.cutHosts = map[string]bool{}
+	}
+	for _, h := range c.off {
+		r.cutHosts[h] = true
+	}
+}
+
+// endCuts ends the cuts in force as the seed ended, at at, and counts
+// the processes the seed's cuts reached, by their hosts.
+func (r *reach) endCuts(at time.Duration, hosts []string) {
+	r.cuts.end(at, r.cutEnded)
+	for _, h := range hosts {
+		if r.cutHosts[h] {
+			r.cutOff++
+		}
+	}
 }
 
 // span is the least and the most of a count over the seeds.
@@ -86,6 +123,9 @@ type reachTally struct {
 	// wipeable is kept for the chaos line, not the results file: a
 	// merge takes the shards' chaos lines as they wrote them.
 	wipeable span
+	// cutOff is the processes partitions and isolations cut off; longest
+	// the longest cut in nanoseconds, over the seeds that had one.
+	cutOff, longest span
 }
 
 func (t *reachTally) add(r reach) {
@@ -98,6 +138,10 @@ func (t *reachTally) add(r reach) {
 	t.protected.add(r.protected)
 	t.pauseOnly.add(r.pauseOnly)
 	t.wipeable.add(r.wipeable)
+	t.cutOff.add(r.cutOff)
+	if r.cut {
+		t.longest.add(int(r.longest))
+	}
 }
 
 // record is what the results file keeps of t, for a merge; nil when no
@@ -112,6 +156,12 @@ func (t reachTally) record() *jsonReach {
 	}
 	if t.pauseOnly.Max > 0 {
 		j.PauseOnly = t.pauseOnly
+	}
+	if t.cutOff.Max > 0 {
+		j.Partitioned = t.cutOff
+	}
+	if t.longest.set {
+		j.LongestPartitionNS = &t.longest
 	}
 	return j
 }
@@ -128,6 +178,11 @@ func (t *reachTally) merge(j *jsonReach) {
 		if j.PauseOnly.Max > 0 {
 			t.pauseOnly.merge(j.PauseOnly)
 		}
+		// Absent, no seed of the file cut a process off.
+		t.cutOff.merge(j.Partitioned)
+		if j.LongestPartitionNS != nil {
+			t.longest.merge(*j.LongestPartitionNS)
+		}
 	}
 }
 
@@ -142,6 +197,12 @@ type jsonReach struct {
 	Processes span `json:"processes"`
 	Protected span `json:"protected,omitzero"`
 	PauseOnly span `json:"pause_only,omitzero"`
+	// Partitioned counts the processes that partitions and isolations
+	// cut off, absent when none did; LongestPartitionNS is the longest
+	// cut a seed had, in nanoseconds, over the seeds that had one, and
+	// absent when none had.
+	Partitioned        span  `json:"partitioned,omitzero"`
+	LongestPartitionNS *span `json:"longest_partition_ns,omitempty"`
 }
 
 // line is the summary's line on how many processes the reboots and
@@ -173,4 +234,35 @@ func (t reachTally) line(seeds int) string {
 		line += fmt.Sprintf(", pauses reached %v", t.paused)
 	}
 	return line
+}
+
+// cutLine is the summary's line on how many processes the partitions and
+// isolations cut off, and how long the longest lasted: "partitions cut
+// off 14 of 20 processes; the longest lasted 4.1s", or "... 3 to 9 of 20
+// processes a seed; the longest lasted 1.2s to 12s" over several seeds,
+// of those that had one; "" when no seed booted a cluster, or none had a
+// cut. A partition cuts off its side with fewer hosts, as the HTML
+// timeline draws it.
+func (t reachTally) cutLine(seeds int) string {
+	if !t.procs.set || !t.longest.set {
+		return ""
+	}
+	each := ""
+	if seeds > 1 {
+		each = " a seed"
+	}
+	longest := roundCut(time.Duration(t.longest.Min)).String()
+	if t.longest.Max != t.longest.Min {
+		longest += " to " + roundCut(time.Duration(t.longest.Max)).String()
+	}
+	return fmt.Sprintf("partitions cut off %v of %v %s%s; the longest lasted %s", t.cutOff, t.procs, pluralWord(t.procs.Max, "process", "processes"), each, longest)
+}
+
+// roundCut rounds a cut's length for the summary: to the millisecond, as
+// a timeout is set, or finer below one.
+func roundCut(d time.Duration) time.Duration {
+	if d < time.Millisecond {
+		return d
+	}
+	return d.Round(time.Millisecond)
 }

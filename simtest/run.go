@@ -1112,6 +1112,11 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 		paused := s.cluster.onlyPaused(s.chaos.Attrition)
 		o.reach.pauseOnly = len(paused)
 		o.reach.wipeable = s.cluster.wipeable(s.chaos.Attrition, paused)
+		hosts := make([]string, len(s.cluster.procs))
+		for i, p := range s.cluster.procs {
+			hosts[i] = p.peer.Host
+		}
+		o.reach.endCuts(w.Now(), hosts)
 		for _, seen := range s.cluster.injected {
 			o.injected = append(o.injected, *seen)
 		}

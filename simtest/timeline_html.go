@@ -342,63 +342,23 @@ func digitRun(s string) int {
 // partitionSpans returns the stretches that partitions and isolations cut
 // hosts off, drawn on the lanes (lane maps a host to its lane) of the
 // side with fewer hosts, the one cut off: from each manual partition or
-// isolation to the next heal, and from each random partition to its end
-// or a heal; to the seed's end, end, when none comes.
+// isolation to the next heal (or, for a partition, a heal between its
+// sides), and from each random partition to its end or a heal; to the
+// seed's end, end, when none comes.
 func partitionSpans(events []timelinehtml.Event, end int64, lane func(host string) string) []timelinehtml.Span {
-	type cut struct {
-		start  int64
-		hosts  []string
-		msg    string
-		random bool
-	}
 	var spans []timelinehtml.Span
-	var open []cut
-	closeAt := func(at int64, randomOnly bool) {
-		kept := open[:0]
-		for _, c := range open {
-			if randomOnly && !c.random {
-				kept = append(kept, c)
-				continue
-			}
-			for _, h := range c.hosts {
-				spans = append(spans, timelinehtml.Span{StartNS: c.start, EndNS: at, Lane: lane(h), Kind: timelinehtml.KindFault, Msg: c.msg})
-			}
+	ended := func(c cut, at time.Duration) {
+		for _, h := range c.off {
+			spans = append(spans, timelinehtml.Span{StartNS: int64(c.start), EndNS: int64(at), Lane: lane(h), Kind: timelinehtml.KindFault, Msg: c.msg})
 		}
-		open = kept
 	}
+	var open cuts
 	for _, e := range events {
-		rest, ok := strings.CutPrefix(e.Msg, "net: ")
-		if !ok {
-			continue
-		}
-		switch {
-		case rest == "heal":
-			closeAt(e.AtNS, false)
-		case rest == "random partition healed":
-			closeAt(e.AtNS, true)
-		case strings.HasPrefix(rest, "isolate "):
-			open = append(open, cut{start: e.AtNS, hosts: []string{strings.TrimPrefix(rest, "isolate ")}, msg: e.Msg})
-		case strings.HasPrefix(rest, "partition ") || strings.HasPrefix(rest, "random partition "):
-			var sides [][]string
-			for _, m := range partitionSide.FindAllStringSubmatch(rest, 2) {
-				sides = append(sides, strings.Fields(m[1]))
-			}
-			if len(sides) != 2 {
-				continue
-			}
-			off := sides[0]
-			if len(sides[1]) < len(off) {
-				off = sides[1]
-			}
-			open = append(open, cut{start: e.AtNS, hosts: off, msg: e.Msg, random: strings.HasPrefix(rest, "random ")})
-		}
+		open.hear(time.Duration(e.AtNS), e.Msg, ended)
 	}
-	closeAt(end, false)
+	open.end(time.Duration(end), ended)
 	return spans
 }
-
-// partitionSide matches a side of a partition's line, "{a b}".
-var partitionSide = regexp.MustCompile(`\{([^}]*)\}`)
 
 // pauseSpans returns the stretches that processes spent paused, drawn on
 // their lanes: from each pause ("pause: srv-0 paused for 3s", with what
