@@ -360,9 +360,15 @@ providers.Providers value is. os.Getenv is not reported: the environment is the 
 Ranging over a map (or maps.Keys, Values, All) visits entries in an order
 the runtime draws for itself, outside the seed. Inside the loop that is
 harmless; it is reported when the order leaves it: a send, a write or a
-log line, a task started (its name, its place in the ready set), any
-other provider call (a Cancel or an Unlock wakes tasks in that order), a
-go statement, or an append to a slice that outlives the function or is
+log line, a task started (its name, its place in the ready set), a
+clock read (Now: a pause may begin just after one, and the entries
+visited after it read a later time; read the clock once before the
+loop), any other provider call, even one given nothing of the entry's
+(a Cancel or an Unlock wakes tasks in that order, a Sleep or a blocking
+Send lets other tasks see the visits' changes in it, a draw gives each
+entry what its place picks), but for one that only reads what the loop
+leaves alone (a Handle's Name, the Network's Host, a Chan's Len), a go
+statement, or an append to a slice that outlives the function or is
 used after the loop before it is sorted. It is reported too when the
 loop stops at its first entry and uses it (for k := range m { return k },
 or a break): the order picks the entry. So is a loop that keeps an entry

@@ -300,7 +300,15 @@ func (c *checker) checkWalk(f *ast.File, w *mapWalk) {
 		f = bf // a callback declared in another file
 	}
 	if why := c.orderLeak(f, w.span, w.body, w.key); why != "" {
-		c.reportRange(w.pos, w.end, w.visits+", and "+why+" carries that order out of "+w.where+"; "+w.fix, w.fixes...)
+		fix := w.fix
+		if strings.Contains(why, clockReadLeak) {
+			before := "the loop"
+			if w.callback {
+				before = "the Range"
+			}
+			fix = "read the clock once before " + before + " and give every entry that time, or " + fix
+		}
+		c.reportRange(w.pos, w.end, w.visits+", and "+why+" carries that order out of "+w.where+"; "+fix, w.fixes...)
 		return
 	}
 	how := ""
@@ -575,9 +583,19 @@ func (c *checker) callLeak(call *ast.CallExpr) string {
 			return "a write (" + name + ")"
 		case isNamed(recv.Type(), "log/slog", "Logger"):
 			return "a log line"
+		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath && providerReads(name):
+			// The same answer at every visit, whatever the order.
+			return ""
+		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath && name == "Now":
+			return clockReadLeak
 		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath:
 			// Cancel, Unlock, Close...: each may wake a task, and
-			// the order of the ready set is the seed's to decide.
+			// the order of the ready set is the seed's to decide. A
+			// call whose arguments name no entry is no better: a
+			// Sleep or a blocking Send parks between two visits, and
+			// the other tasks see the visits' changes in the map's
+			// order; a draw (IntN) or a timer (WithTimeout) gives each
+			// entry what its place in the order picks.
 			return "a provider call (" + name + ")"
 		case fn.Pkg() != nil && fn.Pkg().Path() == simtestPath && !simtestReads(name):
 			// A slow link, a partition, a reboot: the seed's faults in
@@ -595,6 +613,26 @@ func (c *checker) callLeak(call *ast.CallExpr) string {
 		return "a write (" + path + "." + name + ")"
 	}
 	return ""
+}
+
+// clockReadLeak is how a clock read carries a map's order out: a pause
+// may begin just after it (Cluster.PauseAfterClockRead, and half the
+// pauses attrition draws), so the entries visited after the read that
+// began it read a later time than those before, and the order decides
+// which entries those are.
+const clockReadLeak = "a clock read (Now, after which a pause may begin)"
+
+// providerReads reports whether name is a method of the providers'
+// types that only reads what stays the same through a walk: a task's
+// name, the host's, the cluster's view of itself, a channel's length.
+// No such call parks, wakes a task, draws from the seed, or is a point
+// where a pause begins, so it tells every visit the same in any order.
+func providerReads(name string) bool {
+	switch name {
+	case "Name", "Host", "Self", "Peers", "Boot", "Ready", "Len", "Cap", "String", "Error", "V", "Dir":
+		return true
+	}
+	return false
 }
 
 // simtestReads reports whether name is a method of simtest's handles

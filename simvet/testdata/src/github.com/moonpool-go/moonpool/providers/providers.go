@@ -30,6 +30,7 @@ type Task interface {
 }
 
 type Handle interface {
+	Name() string
 	Join(ctx context.Context) error
 	Cancel()
 }
@@ -45,6 +46,7 @@ type Network interface {
 	Listen(ctx context.Context, addr string) (net.Listener, error)
 	Dial(ctx context.Context, addr string) (net.Conn, error)
 	ListenPacket(ctx context.Context, addr string) (net.PacketConn, error)
+	Host() string
 }
 
 type Chan[T any] struct{}
