@@ -1,6 +1,7 @@
 package simtest
 
 import (
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -21,6 +22,10 @@ type cut struct {
 	// own as well as at a heal; isolated, for an isolation, which only
 	// a whole heal ends.
 	random, isolated bool
+	// until is when a random partition ends on its own: its line says
+	// how long it lasts, and the line saying it healed comes only when
+	// the network is next used, which may be much later.
+	until time.Duration
 }
 
 // cuts follows the partitions and isolations of a seed's timeline, from
@@ -62,7 +67,11 @@ func (c *cuts) hear(at time.Duration, msg string, ended func(cut, time.Duration)
 		if len(sides[1]) < len(off) {
 			off = sides[1]
 		}
-		c.open = append(c.open, cut{start: at, off: off, sides: sides, msg: msg, random: strings.HasPrefix(rest, "random ")})
+		k := cut{start: at, off: off, sides: sides, msg: msg, random: strings.HasPrefix(rest, "random ")}
+		if k.random {
+			k.until = at + drawnFor(rest)
+		}
+		c.open = append(c.open, k)
 	}
 }
 
@@ -81,11 +90,29 @@ func (c *cuts) close(at time.Duration, ended func(cut, time.Duration), heals fun
 			continue
 		}
 		if ended != nil {
-			ended(k, at)
+			end := at
+			if k.random {
+				end = min(end, k.until)
+			}
+			ended(k, end)
 		}
 	}
 	clear(c.open[len(kept):])
 	c.open = kept
+}
+
+// drawnFor is how long a random partition's line says it lasts ("...
+// for 1.39s"); the most a duration can be when the line says none.
+func drawnFor(line string) time.Duration {
+	i := strings.LastIndex(line, " for ")
+	if i < 0 {
+		return math.MaxInt64 / 2
+	}
+	d, err := time.ParseDuration(line[i+len(" for "):])
+	if err != nil {
+		return math.MaxInt64 / 2
+	}
+	return d
 }
 
 // within reports whether every host of each side of a is on the same

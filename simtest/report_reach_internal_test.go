@@ -132,7 +132,9 @@ func TestCutLineOverSeedsAndMerges(t *testing.T) {
 }
 
 // A heal ends every cut; a random partition's own end, only it; a heal
-// between two groups, the manual partitions between them alone.
+// between two groups, the manual partitions between them alone. A random
+// partition lasts as long as its line says at most: the line saying it
+// healed comes when the network is next used.
 func TestCutsEndAsTheHealsSay(t *testing.T) {
 	type ended struct {
 		msg string
@@ -150,14 +152,16 @@ func TestCutsEndAsTheHealsSay(t *testing.T) {
 		"net: random partition healed",
 		"net: heal {a} | {b}", // a partial heal ends nothing
 		"net: heal",
+		"net: random partition {g} | {a} for 500ms", // the seed ends after it
 	} {
 		c.hear(time.Duration(i)*time.Second, l, note)
 	}
-	c.end(9*time.Second, note)
+	c.end(10*time.Second, note)
 	assert.Equal(t, []ended{
 		{"net: partition {a} | {b c}", 4 * time.Second},
-		{"net: random partition {f} | {a b c d e} for 1s", 5 * time.Second},
+		{"net: random partition {f} | {a b c d e} for 1s", 4 * time.Second},
 		{"net: partition {a} | {d}", 7 * time.Second},
 		{"net: isolate e", 7 * time.Second},
+		{"net: random partition {g} | {a} for 500ms", 8500 * time.Millisecond},
 	}, got)
 }
