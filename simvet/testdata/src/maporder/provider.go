@@ -2,6 +2,7 @@ package maporder
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/moonpool-go/moonpool/providers"
@@ -20,6 +21,14 @@ func (s *shard) stamp() {
 		s.since[tx] = s.p.Time.Now()
 		_ = ops
 	}
+}
+
+// So is one in a sync.Map's Range.
+func StampAll(m *sync.Map, p providers.Providers, since map[any]time.Time) {
+	m.Range(func(k, _ any) bool { // want `sync.Map's Range visits entries in an order no seed replays \(its map's\), and a clock read \(Now, after which a pause may begin\) carries that order out of the callback; read the clock once before the Range and give every entry that time, or collect the keys in the callback`
+		since[k] = p.Time.Now()
+		return true
+	})
 }
 
 // Read once before the loop, the time is every entry's alike.
