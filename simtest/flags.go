@@ -41,7 +41,7 @@ type cmdFlags struct {
 	timelines                   timelinesFlag
 	slow, watchdog, maxWall     durationFlag
 	timelineMax                 sizeFlag
-	focus                       []string
+	focus                       focusFlag
 }
 
 var cmd = registerFlags(flag.CommandLine)
@@ -90,16 +90,7 @@ func newFlags(fs *flag.FlagSet) *cmdFlags {
 	fs.StringVar(&f.json, "simjson", "", "simtest: write each Run's report, with its assertion table, as JSON to this `file`"+fileOrDir)
 	fs.StringVar(&f.timeline, "simtimeline", "", "simtest: write the whole timeline of each Run's last seed (its failing seed, if one failed) as JSON lines to this `file`"+fileOrDir+artifactsUsage)
 	fs.Var(&f.timelineMax, "simtimelinemax", fmt.Sprintf("simtest: keep this `many` of the last entries of the timeline that -simtimeline, -simhtml and go test -artifacts write, and of its devices' operations (default %d; 0 keeps them all)", DefaultTimelineMax))
-	fs.Func("simfocus", "simtest: a failed seed's window shows the entries of these `processes` alone (names joined by commas, such as kv-0,kv-2), besides the failure's, the phases and the errors (simtest.WindowFocus)", func(s string) error {
-		f.focus = nil
-		for _, n := range strings.Split(s, ",") {
-			if n = strings.TrimSpace(n); n == "" {
-				return fmt.Errorf("-simfocus wants process names joined by commas, such as kv-0,kv-2; %q has an empty one", s)
-			}
-			f.focus = append(f.focus, n)
-		}
-		return nil
-	})
+	fs.Var(&f.focus, "simfocus", "simtest: a failed seed's window shows the entries of these `processes` alone (names joined by commas, such as kv-0,kv-2), besides the failure's, the phases and the errors (simtest.WindowFocus)")
 	fs.StringVar(&f.html, "simhtml", "", "simtest: write the timeline of each Run's last seed (its failing seed, if one failed) as one self-contained HTML page to this `file`"+fileOrDir+artifactsUsage)
 	boolVar(fs, &f.explore, "simexplore", false, "simtest: explore from each Run's seeds (package explore), with explore.Defaults() unless the Run passes simtest.Explore")
 	fs.Var(&f.slow, "simslow", "simtest: name in the report every seed that takes longer than this `duration` of real time (default 10s; 0 names none)")
@@ -148,6 +139,30 @@ func (f *givenString) String() string {
 
 func (f *givenString) Set(s string) error {
 	f.v, f.set = s, true
+	return nil
+}
+
+// focusFlag is -simfocus's list of process names. It prints as it was
+// given, for commandLine reads the command line's flags again from their
+// values.
+type focusFlag []string
+
+func (f *focusFlag) String() string {
+	if f == nil {
+		return ""
+	}
+	return strings.Join(*f, ",")
+}
+
+func (f *focusFlag) Set(s string) error {
+	var names []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n == "" {
+			return fmt.Errorf("-simfocus wants process names joined by commas, such as kv-0,kv-2; %q has an empty one", s)
+		}
+		names = append(names, n)
+	}
+	*f = names
 	return nil
 }
 

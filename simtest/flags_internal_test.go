@@ -318,7 +318,7 @@ func TestFocusFlag(t *testing.T) {
 	fs.SetOutput(io.Discard)
 	f := newFlags(fs)
 	require.NoError(t, fs.Parse([]string{"-simfocus=kv-0, kv-2"}))
-	assert.Equal(t, []string{"kv-0", "kv-2"}, f.focus)
+	assert.Equal(t, []string{"kv-0", "kv-2"}, []string(f.focus))
 	err := fs.Parse([]string{"-simfocus=kv-0,,kv-2"})
 	assert.ErrorContains(t, err, `-simfocus wants process names joined by commas, such as kv-0,kv-2; "kv-0,,kv-2" has an empty one`)
 
@@ -326,3 +326,39 @@ func TestFocusFlag(t *testing.T) {
 	c.override(assertFlags{focus: []string{"kv-1"}})
 	assert.Equal(t, []string{"kv-1"}, c.focus, "the flag wins over the option")
 }
+
+// commandLine reads the flags the test binary parsed again, from their
+// values as they print: each must print as a value that sets it as it
+// was set (-simfocus once printed "", and failed every run given it).
+func TestEveryFlagReadsAgainAsItPrints(t *testing.T) {
+	samples := map[string]string{
+		"simseed": "3,5", "simbase": "7", "simseeds": "40", "simscale": "2", "simfresh": "true",
+		"simcheck": "true", "simverify": "true", "simv": "false", "simkeep": "false", "simstrictkept": "true",
+		"simall": "true", "simallowgaps": "true", "simresults": "out/r.json", "simworkers": "2", "simshard": "1/3",
+		"simfor": "30m", "simplateau": "50", "simcover": "c.out", "simjson": "r.json", "simtimeline": "t.jsonl",
+		"simhtml": "t.html", "simrecipe": "42/1034:99", "simexplore": "true", "simfaultmarks": "true",
+		"simtimelines": "512", "simslow": "3s", "simwatchdog": "0s", "simmaxwall": "2m0s", "simtimelinemax": "100",
+		"simfocus": "kv-0, kv-2",
+	}
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	newFlags(fs)
+	var args []string
+	fs.VisitAll(func(f *flag.Flag) {
+		require.True(t, isOwnFlag(f.Name), "%s is one of the package's flags (isOwnFlag)", f.Name)
+		v, ok := samples[f.Name]
+		require.True(t, ok, "the test gives -%s a value", f.Name)
+		args = append(args, "-"+f.Name+"="+v)
+	})
+	require.NoError(t, fs.Parse(args))
+	var printed []string
+	fs.Visit(func(f *flag.Flag) { printed = append(printed, "-"+f.Name+"="+f.Value.String()) })
+	want, got := readFlags(args, noEnv), readFlags(printed, noEnv)
+	require.NoError(t, want.err)
+	require.NoError(t, got.err, "the flags as they print: %q", printed)
+	assert.Equal(t, want, got)
+	assert.Equal(t, []string{"kv-0", "kv-2"}, got.asserts.focus)
+}
+
+// noEnv is an environment with no variables.
+func noEnv(string) (string, bool) { return "", false }
