@@ -296,9 +296,11 @@ func (o *observer) awaitLiveness() {
 			return
 		}
 	}
-	if o.w.Failed() {
-		// FailNow, or a failure of the engine's, cut the seed short:
-		// the windows were still to open, and the report has its cause.
+	if o.w.Failed() || o.w.Abandoned() {
+		// FailNow, or a failure of the engine's, cut the seed short (or
+		// the watchdog gave up the run, a task busy or blocked outside
+		// the simulation): the windows were still to open, and the
+		// report has its cause.
 		return
 	}
 	for _, l := range o.liveness {

@@ -337,3 +337,36 @@ func TestALibrarysRefusalIsReportedAtItsCall(t *testing.T) {
 	require.False(t, res.OK())
 	assert.Regexp(t, `failed: guard_external_test\.go:\d+: panic at 0s in task "driver": chaos\.BuggifyWithProb: p is -3`, res.Report)
 }
+
+// A seed the watchdog gives up ends with its liveness windows unopened:
+// the report tells of the task the watchdog found, as the seed's first
+// failure, and not of the windows, whose "never opened" and its advice
+// to run the workload with Cluster.Run would mislead.
+func TestAGivenUpSeedDoesNotFailItsUnopenedWindows(t *testing.T) {
+	release := make(chan struct{})
+	var first string
+	r := runIn("TestGivenUpWindows", func(r *recorder) {
+		res := simtest.Simulate(func(s *simtest.S) {
+			c := s.Boot(simtest.Processes{Name: "spin", New: func() simtest.Process {
+				return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+					if err := p.Time.Sleep(ctx, 5*time.Second); err != nil {
+						return err
+					}
+					<-release // a raw channel: the simulation cannot see it
+					return nil
+				})
+			}})
+			s.Eventually("up", time.Second, func() error { return nil })
+			c.Run(simtest.Phases{Chaos: 10 * time.Second})
+		}, simtest.Chaos(chaos.Off()), simtest.Seeds(1), simtest.KeepFailures(false), simtest.Watchdog(500*time.Millisecond))
+		if len(res.PerSeed) > 0 {
+			first = res.PerSeed[0].FirstFailure
+		}
+		r.Log(res.Report)
+	})
+	close(release)
+	out := r.output()
+	assert.Contains(t, out, `blocked outside the simulation at 5s`)
+	assert.NotContains(t, out, "never opened")
+	assert.Contains(t, first, "blocked outside the simulation")
+}
