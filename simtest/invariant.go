@@ -143,7 +143,17 @@ func (o *observer) watchSteps() {
 // state its Run builds, which an invariant would read as lost. Its main
 // task runs at this same instant, and the check after its first step
 // judges it, with a SetNotReady of Run's first lines in force.
+//
+// Every check waits while a process resumed from a pause inside a clock
+// read or a write has not gone on from it: the task the pause stopped is
+// still inside that call, holding what it held there (a sync.Mutex
+// around a read of the clock, on which a check would block outside the
+// simulation), and goes on at its next turn, as the thread a real pause
+// stopped goes on when the process resumes.
 func (o *observer) afterStep() {
+	if o.w.Resuming() {
+		return
+	}
 	if o.s == nil || o.s.cluster == nil || !o.s.cluster.booting() {
 		for _, inv := range o.invariants {
 			o.checkOne(inv)

@@ -589,3 +589,34 @@ func TestPausedReportsAPauseWhileItLasts(t *testing.T) {
 	}, simtest.Seeds(2), simtest.Chaos(chaos.Off()))
 	require.True(t, res.OK(), res.Report)
 }
+
+// An invariant that takes the lock a process holds across a clock read
+// skips the process while it is paused, as reboots.md says; from the
+// resume until the task the pause stopped has gone on, the process is no
+// longer paused but the lock is still held, and the invariant waits then
+// rather than block outside the simulation.
+func TestAnInvariantWaitsForTheTaskAPauseStoppedToGoOn(t *testing.T) {
+	var checks int
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "lockd", New: func() simtest.Process { return &lockedClock{} }})
+		s.Invariant("the last time read is not ahead of the clock", func() error {
+			if !c.Alive("lockd-0") || c.Paused("lockd-0") {
+				return simtest.SkipCheck
+			}
+			lc := simtest.InstanceOf[*lockedClock](c, "lockd-0")
+			lc.mu.Lock()
+			defer lc.mu.Unlock()
+			checks++
+			if lc.last.After(s.Now().Add(time.Second)) {
+				return fmt.Errorf("last read %v, ahead of %v", lc.last, s.Now())
+			}
+			return nil
+		})
+		for range 10 {
+			s.Sleep(95 * time.Millisecond)
+			c.PauseAfterClockRead("lockd-0", 200*time.Millisecond)
+		}
+	}, simtest.Seeds(8), simtest.Chaos(chaos.Off()), simtest.Watchdog(2*time.Second))
+	require.True(t, res.OK(), res.Report)
+	assert.Positive(t, checks)
+}

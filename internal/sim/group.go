@@ -296,7 +296,7 @@ func (g *Group) Resume() {
 		if i := slices.Index(g.held, r); i >= 0 {
 			g.held = slices.Delete(g.held, i, i+1)
 			g.resuming = true
-			w.notePausedRead(g, false)
+			w.notePausedRead(g, true) // the note says it has resumed
 			w.addReady(r)
 			return
 		}
@@ -496,10 +496,10 @@ func (w *World) QuietTimers() {
 }
 
 // notePausedRead adds g, paused in its reader's clock read, to the world's
-// readPauses, or takes it out once the reader goes on (or g is resumed
-// for it, or killed), and publishes what the watchdog says of them: a
-// task that another blocks on outside the simulation may be such a
-// reader, holding a sync.Mutex across its read.
+// readPauses, or takes it out once the reader goes on after the resume
+// (or g is killed), and publishes what the watchdog says of them, again
+// when g resumes: a task that another blocks on outside the simulation
+// may be such a reader, holding a sync.Mutex across its read.
 func (w *World) notePausedRead(g *Group, paused bool) {
 	i := slices.Index(w.readPauses, g)
 	switch {
@@ -507,7 +507,7 @@ func (w *World) notePausedRead(g *Group, paused bool) {
 		w.readPauses = append(w.readPauses, g)
 	case !paused && i >= 0:
 		w.readPauses = slices.Delete(w.readPauses, i, i+1)
-	default:
+	case !paused:
 		return
 	}
 	if len(w.readPauses) == 0 {
@@ -518,9 +518,28 @@ func (w *World) notePausedRead(g *Group, paused bool) {
 	for _, g := range w.readPauses {
 		names = append(names, strconv.Quote(g.reader.shown()))
 	}
-	note := fmt.Sprintf("task %s is paused inside %s (its process is paused) and runs again only when the process resumes", names[0], w.readPauses[0].pausedAt)
+	first := w.readPauses[0]
+	note := fmt.Sprintf("task %s is paused inside %s (its process is paused) and runs again only when the process resumes", names[0], first.pausedAt)
+	if first.resuming {
+		note = fmt.Sprintf("task %s was paused inside %s; its process has resumed, and it goes on at its next turn, before the process's other tasks", names[0], first.pausedAt)
+	}
 	if len(names) > 1 {
-		note = fmt.Sprintf("tasks %s are paused inside clock reads or disk writes (their processes are paused) and run again only when the processes resume", strings.Join(names, ", "))
+		note = fmt.Sprintf("tasks %s are paused inside clock reads or disk writes (their processes are paused, or have resumed and the tasks not yet gone on)", strings.Join(names, ", "))
 	}
 	w.readPauseNote.Store(&note)
+}
+
+// Resuming reports whether a group resumed from a pause at a point in a
+// task's code (PauseAfterClockRead, PauseAfterUnsyncedWrite) whose task
+// has not yet gone on: that task is still inside the call where the pause
+// stopped it, holding what it held there (a sync.Mutex taken around a
+// clock read), as the thread a real pause stopped is until it runs again.
+// A check that reads the group's state waits until it has gone on.
+func (w *World) Resuming() bool {
+	for _, g := range w.readPauses {
+		if g.resuming {
+			return true
+		}
+	}
+	return false
 }
