@@ -585,8 +585,8 @@ func (e *exploration) summary(verbose bool, everyMark string) string {
 	switch {
 	case rp.Failed && rp.FailedFrom == 0:
 		// Say so plainly: the branching did not help this time.
-		fmt.Fprintf(&b, "; timeline %d failed, the run of root seed %d itself, the %s root (no branch led to it: plain seeds run that seed too): recipe %s",
-			e.kept+rp.FoundAfter, rp.Failure.Seed, ordinal(rp.Roots), rp.Failure)
+		fmt.Fprintf(&b, "; timeline %d failed, the run of root seed %d itself, the %s root (no branch led to it: plain seeds run that seed too, as their %s, where the exploration took %s): recipe %s",
+			e.kept+rp.FoundAfter, rp.Failure.Seed, ordinal(rp.Roots), ordinal(rp.Roots), plural.Count(rp.FoundAfter, "timeline"), rp.Failure)
 	case rp.Failed:
 		fmt.Fprintf(&b, "; timeline %d failed, a child of mark %d at depth %d: recipe %s", e.kept+rp.FoundAfter, rp.FailedFrom, rp.Failure.Depth(), rp.Failure)
 	case rp.Exhausted:

@@ -967,8 +967,8 @@ func TestTheReportSaysWhatFoundTheFailure(t *testing.T) {
 	require.Equal(t, 1, res.Failed, res.Report)
 	ex := report(path)
 	require.Greater(t, ex.Timeline, ex.Roots, "branches ran before the failing root: %s", res.Report)
-	assert.Regexp(t, fmt.Sprintf(`; timeline %d failed, the run of root seed \d+ itself, the %d(st|nd|rd|th) root \(no branch led to it: plain seeds run that seed too\): recipe %s;`,
-		ex.Timeline, ex.Roots, regexp.QuoteMeta(ex.Recipe)), res.Report)
+	assert.Regexp(t, fmt.Sprintf(`; timeline %d failed, the run of root seed \d+ itself, the %d(st|nd|rd|th) root \(no branch led to it: plain seeds run that seed too, as their %d(st|nd|rd|th), where the exploration took %d timelines\): recipe %s;`,
+		ex.Timeline, ex.Roots, ex.Roots, ex.Timeline, regexp.QuoteMeta(ex.Recipe)), res.Report)
 	assert.True(t, ex.Root)
 	assert.Zero(t, ex.From)
 
