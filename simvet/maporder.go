@@ -581,7 +581,10 @@ func (c *checker) callLeak(call *ast.CallExpr) string {
 			return "a send"
 		case strings.HasPrefix(name, "Write") || name == "Printf" || name == "Println" || name == "Print":
 			return "a write (" + name + ")"
-		case isNamed(recv.Type(), "log/slog", "Logger"):
+		case isNamed(recv.Type(), "log/slog", "Logger"),
+			isNamed(recv.Type(), providersPath, "LibraryLogger") && name != "V":
+			// A LibraryLogger's Error is a log line, not an
+			// error's text (providerReads).
 			return "a log line"
 		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath && providerReads(name):
 			// The same answer at every visit, whatever the order.

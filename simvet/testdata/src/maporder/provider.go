@@ -78,3 +78,10 @@ func Jitter(p providers.Providers, delay map[string]int) {
 		delay[k] = p.Random.IntN(10)
 	}
 }
+
+// A library logger's Error is a log line, not an error's text.
+func LogFailed(lg *providers.LibraryLogger, failed map[string]int) {
+	for k := range failed { // want `a log line carries that order out of the loop`
+		lg.Error("failed", k)
+	}
+}

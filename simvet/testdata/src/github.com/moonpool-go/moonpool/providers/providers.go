@@ -53,3 +53,9 @@ type Chan[T any] struct{}
 
 func NewChan[T any](t Task, n int) *Chan[T]            { return &Chan[T]{} }
 func (c *Chan[T]) Send(ctx context.Context, v T) error { return nil }
+
+type LibraryLogger struct{}
+
+func (g *LibraryLogger) Info(v ...any)  {}
+func (g *LibraryLogger) Error(v ...any) {}
+func (g *LibraryLogger) V(l int) bool   { return true }
