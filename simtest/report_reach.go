@@ -25,15 +25,23 @@ type reach struct {
 	// wipeable counts those of procs that a wipe attrition draws could
 	// reach (Cluster.wipeable).
 	wipeable int
-	// cuts follows the seed's partitions and isolations; cutHosts holds
-	// the hosts they cut off, and longest is the longest of them, with
-	// cut set once one ended. cutOff counts the processes on cutHosts,
-	// as the seed ended (observer.endCuts).
-	cuts     cuts
-	cutHosts map[string]bool
-	longest  time.Duration
-	cut      bool
-	cutOff   int
+	// cuts follows the seed's partitions and isolations, and ended
+	// keeps those that ended. endCuts counts in cutOff the processes
+	// they cut off, by their hosts as the seed ended, and sets longest
+	// to the longest of those that cut off a process, with cut set once
+	// one did: a cut of the driver alone is no process's.
+	cuts    cuts
+	ended   []endedCut
+	longest time.Duration
+	cut     bool
+	cutOff  int
+}
+
+// endedCut is a partition or an isolation that ended: the hosts it cut
+// off, and how long.
+type endedCut struct {
+	off []string
+	d   time.Duration
 }
 
 // add notes the process an entry took down ("down: kv-0 (crash)", a line
@@ -68,22 +76,28 @@ func (r *reach) add(e sim.Entry, f fault) {
 
 // cutEnded notes a partition or an isolation that ended at at.
 func (r *reach) cutEnded(c cut, at time.Duration) {
-	r.longest = max(r.longest, at-c.start)
-	r.cut = true
-	if r.cutHosts == nil {
-		r.cutHosts = map[string]bool{}
-	}
-	for _, h := range c.off {
-		r.cutHosts[h] = true
-	}
+	r.ended = append(r.ended, endedCut{off: c.off, d: at - c.start})
 }
 
 // endCuts ends the cuts in force as the seed ended, at at, and counts
 // the processes the seed's cuts reached, by their hosts.
 func (r *reach) endCuts(at time.Duration, hosts []string) {
 	r.cuts.end(at, r.cutEnded)
+	procs := map[string]bool{}
 	for _, h := range hosts {
-		if r.cutHosts[h] {
+		procs[h] = true
+	}
+	off := map[string]bool{}
+	for _, c := range r.ended {
+		for _, h := range c.off {
+			if procs[h] {
+				off[h] = true
+				r.longest, r.cut = max(r.longest, c.d), true
+			}
+		}
+	}
+	for _, h := range hosts {
+		if off[h] {
 			r.cutOff++
 		}
 	}
@@ -199,8 +213,8 @@ type jsonReach struct {
 	PauseOnly span `json:"pause_only,omitzero"`
 	// Partitioned counts the processes that partitions and isolations
 	// cut off, absent when none did; LongestPartitionNS is the longest
-	// cut a seed had, in nanoseconds, over the seeds that had one, and
-	// absent when none had.
+	// cut of a process a seed had, in nanoseconds, over the seeds that
+	// had one, and absent when none had.
 	Partitioned        span  `json:"partitioned,omitzero"`
 	LongestPartitionNS *span `json:"longest_partition_ns,omitempty"`
 }
@@ -240,9 +254,10 @@ func (t reachTally) line(seeds int) string {
 // isolations cut off, and how long the longest lasted: "partitions cut
 // off 14 of 20 processes; the longest lasted 4.1s", or "... 3 to 9 of 20
 // processes a seed; the longest lasted 1.2s to 12s" over several seeds,
-// of those that had one; "" when no seed booted a cluster, or none had a
-// cut. A partition cuts off its side with fewer hosts, as the HTML
-// timeline draws it.
+// of those that had one; "" when no seed booted a cluster, or none cut a
+// process off. A partition cuts off its side with fewer hosts, as the
+// HTML timeline draws it; one that cut off the driver alone counts in
+// neither figure.
 func (t reachTally) cutLine(seeds int) string {
 	if !t.procs.set || !t.longest.set {
 		return ""

@@ -112,7 +112,14 @@ func TestCutLineOverSeedsAndMerges(t *testing.T) {
 	for _, r := range []reach{a, b, c} {
 		all.add(r)
 	}
-	assert.Equal(t, "partitions cut off 0 to 3 of 4 processes a seed; the longest lasted 1s to 2s", all.cutLine(3))
+	assert.Equal(t, "partitions cut off 0 to 3 of 4 processes a seed; the longest lasted 2s", all.cutLine(3),
+		"a cut of the driver alone cut off no process, and its length is no process's")
+	// The driver cut off for 2s, and n-1 for 1s within it: the longest
+	// cut of a process lasted 1s.
+	d := seed(4, hosts, "net: partition {driver} | {n-0 n-1 n-2 n-3}", "net: isolate n-1", "net: heal")
+	var driver reachTally
+	driver.add(d)
+	assert.Equal(t, "partitions cut off 1 of 4 processes; the longest lasted 1s", driver.cutLine(1))
 
 	data, err := json.Marshal(one.record())
 	require.NoError(t, err)
