@@ -225,3 +225,66 @@ func TestCrashAtUnsyncedWriteWaitsForARenameOfUnsyncedData(t *testing.T) {
 	assert.Zero(t, synced, "a snapshot synced before its rename never comes back short")
 	assert.Zero(t, atRename, "no rename moved unsynced data")
 }
+
+// epochLog renames a file of unsynced data into place once at each boot
+// (an epoch marker), then appends records to a log as syncedLog does.
+func epochLog(boots *int) func() simtest.Process {
+	return func() simtest.Process {
+		return simtest.ProcessFunc(func(ctx context.Context, p providers.Providers) error {
+			*boots++
+			m, err := p.Storage.Create("epoch.tmp")
+			if err != nil {
+				return err
+			}
+			if _, err := m.Write([]byte("epoch")); err != nil {
+				return err
+			}
+			if err := errors.Join(p.Storage.Rename("epoch.tmp", "epoch"), m.Close()); err != nil {
+				return err
+			}
+			f, err := p.Storage.OpenFile("log", os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				return err
+			}
+			record := bytes.Repeat([]byte{'r'}, recordSize)
+			for {
+				if _, err := f.Write(record); err != nil {
+					return err
+				}
+				if err := f.Sync(); err != nil {
+					return err
+				}
+				if err := p.Time.Sleep(ctx, 100*time.Millisecond); err != nil {
+					return err
+				}
+			}
+		})
+	}
+}
+
+// A process that renamed unsynced data once, at its boot, and never
+// again in that instance still has nearly every aimed crash strike at an
+// unsynced change: an aim that waits for a rename which does not come
+// takes the process's next unsynced write instead, rather than striking
+// at a random instant once Interval's Max has passed.
+func TestCrashAtUnsyncedWriteAimsAtAWriteWhenNoRenameComes(t *testing.T) {
+	a := chaos.DefaultAttrition()
+	a.Graceful, a.PowerLoss, a.CrashAtUnsyncedWriteProb = 0, 0, 1
+	a.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+	cfg := chaos.Off()
+	cfg.Attrition = a
+	cfg.Storage.WriteLatency, cfg.Storage.SyncLatency = chaos.DefaultStorage().WriteLatency, chaos.DefaultStorage().SyncLatency
+	const seeds = 10
+	var boots, struck int
+	res := simtest.Simulate(func(s *simtest.S) {
+		c := s.Boot(simtest.Processes{Name: "log", SoleCopy: true, New: epochLog(&boots)})
+		aims := s.Watch("aimed crash")
+		c.Run(simtest.Phases{Chaos: time.Minute})
+		struck += len(aims.Next())
+	}, simtest.Chaos(cfg), simtest.Seeds(seeds), simtest.KeepFailures(false))
+	require.Zero(t, res.Failed, res.Report)
+	crashes := boots - seeds
+	require.Greater(t, crashes, 50, "crashes came")
+	assert.Greater(t, struck, crashes*3/4, "aimed crashes that struck at an unsynced change: %d of %d", struck, crashes)
+	t.Logf("aimed crashes that struck at an unsynced change: %d of %d", struck, crashes)
+}
