@@ -232,6 +232,14 @@ on its line:
 
 	mu sync.Mutex //simvet:allow sync never held across a call that parks
 
+Under pauses (Cluster.PauseAfterClockRead, attrition's Pause), a clock
+read and a disk write are where a process may stop: a lock held across
+one stays held while the process is paused. Its own tasks are safe (the
+task the pause stopped goes on first), and the test's invariants wait
+until it has, but a check of the test's that takes the lock must skip a
+paused process (Cluster.Paused; docs/reboots.md, "Pauses"), or the lock
+must be a providers.Mutex.
+
 sync.Once, sync.Map, sync.Pool and sync/atomic do not wait for another
 task and are not reported.
 
