@@ -141,10 +141,8 @@ type Attrition struct {
 	// renamed a file whose data was unsynced, half of its aimed crashes
 	// wait for its next such rename instead, and find the file in its new
 	// place unwritten: the rename comes after the file's writes, so no aim
-	// at the next change would reach it. One with no such rename within
-	// half of Interval's Max waits for the next unsynced change of any
-	// kind, as a process that renames only as it boots makes none again.
-	// With no such change within Interval's Max, it strikes then;
+	// at the next change would reach it. With no such change within
+	// Interval's Max, it strikes then;
 	// one still waiting as the chaos phase ends is taken back, as a fault
 	// drawn in the phase does not begin after it, and so is one whose
 	// process a stop takes down first. Until it strikes, the process

@@ -388,9 +388,8 @@ func (c *Cluster) attrition(ctx context.Context, a chaos.Attrition, reboots *[]p
 // awaitUnsyncedWrite waits, for attrition's crash of p aimed at an
 // unsynced write (chaos.Attrition.CrashAtUnsyncedWriteProb), until one of p's
 // tasks returns from a write that leaves data on a disk unsynced (with
-// atMove, from a rename of a file whose data is unsynced, or past half of
-// d from any unsynced change), which pauses p there, or for at most d;
-// it reports whether p is still the
+// atMove, from a rename of a file whose data is unsynced), which pauses p
+// there, or for at most d; it reports whether p is still the
 // instance g it was, up, for the crash to strike. A stop of p takes the
 // aim back (Cluster.stop), as does attrition's ctx ending
 // with the chaos phase, for an aim no write has taken, as disarmDrawn
@@ -419,21 +418,7 @@ func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group,
 	}
 	wait, cancel := s.p.Time.WithTimeout(ctx, d)
 	p.unaim = cancel
-	var err error
-	if atMove {
-		// A process may rename unsynced data seldom, or only as it
-		// boots: past half of d the aim takes its next unsynced change
-		// of any kind instead, rather than a random instant at d.
-		first, cancelFirst := s.p.Time.WithTimeout(wait, d/2)
-		_, _, err = wrote.Recv(first)
-		cancelFirst()
-		if err != nil && wait.Err() == nil && g.Disarm() {
-			g.PauseAfterUnsyncedWrite(struck("changed a disk and has not synced the change"))
-			_, _, err = wrote.Recv(wait)
-		}
-	} else {
-		_, _, err = wrote.Recv(wait)
-	}
+	_, _, err := wrote.Recv(wait)
 	cancel()
 	p.aimed, p.unaim = false, nil
 	// With no such write in d, the crash strikes now.
