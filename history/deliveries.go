@@ -68,6 +68,7 @@ func NewDeliveries[M comparable]() *Deliveries[M] {
 // of its check names them, and its [DeliveryError.At] points a simtest
 // report at the first breach.
 func NewDeliveriesOn[M comparable](now func() time.Time) *Deliveries[M] {
+	mustClock("NewDeliveriesOn", now)
 	return &Deliveries[M]{now: now, start: now(), msgs: map[M]*message{}}
 }
 

@@ -579,3 +579,11 @@ func TestDeliveriesInOrderFindsWhatWasSwapped(t *testing.T) {
 		}
 	})
 }
+
+// A nil clock is a programmer's error whose panic names the fix.
+func TestANilClockPanicsWithItsFix(t *testing.T) {
+	assert.PanicsWithValue(t, "history: NewDeliveriesOn given a nil clock; pass the clock to record on: s.Now in a simulation's body, p.Time.Now in a workload, or time.Now against real processes",
+		func() { history.NewDeliveriesOn[string](nil) })
+	assert.PanicsWithValue(t, "history: New given a nil clock; pass the clock to record on: s.Now in a simulation's body, p.Time.Now in a workload, or time.Now against real processes",
+		func() { history.New[int, int](nil) })
+}

@@ -32,7 +32,16 @@ type History[I, O any] struct {
 // clock skew, which [Error.At] then carries; a simtest report still
 // places the failure at its simulated time ([Error.CheckedAt]).
 func New[I, O any](now func() time.Time) *History[I, O] {
+	mustClock("New", now)
 	return &History[I, O]{now: now, start: now()}
+}
+
+// mustClock panics, naming call, when now is nil: a programmer's error,
+// whose fix the message names.
+func mustClock(call string, now func() time.Time) {
+	if now == nil {
+		panic("history: " + call + " given a nil clock; pass the clock to record on: s.Now in a simulation's body, p.Time.Now in a workload, or time.Now against real processes")
+	}
 }
 
 // ending is how an operation ended.
