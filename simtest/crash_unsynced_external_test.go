@@ -58,20 +58,26 @@ func syncedLog(torn, boots *int) func() simtest.Process {
 	}
 }
 
+// aimedCrashes is attrition's crashes, aimed at unsynced changes with
+// probability p, down for 100 ms to 1 s, on disks with the default
+// latencies and none of their faults.
+func aimedCrashes(p float64) chaos.Config {
+	a := chaos.DefaultAttrition()
+	a.Graceful, a.PowerLoss, a.CrashAtUnsyncedWriteProb = 0, 0, p
+	a.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
+	cfg := chaos.Off()
+	cfg.Attrition = a
+	cfg.Storage.WriteLatency, cfg.Storage.SyncLatency = chaos.DefaultStorage().WriteLatency, chaos.DefaultStorage().SyncLatency
+	return cfg
+}
+
 // A crash aimed at an unsynced write (CrashAtUnsyncedWriteProb) strikes just
 // after a write and before its sync, and so tears the record a log was
 // writing far more often than crashes at random instants, which mostly
 // find the log asleep; the chaos line says it is on.
 func TestCrashAtUnsyncedWriteTearsTheRecordBeingWritten(t *testing.T) {
 	run := func(p float64) (torn, boots int, report string) {
-		a := chaos.DefaultAttrition()
-		a.Graceful, a.PowerLoss, a.CrashAtUnsyncedWriteProb = 0, 0, p
-		a.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
-		cfg := chaos.Off()
-		cfg.Attrition = a
-		// The default disk's latencies and torn writes, and none of its
-		// other faults.
-		cfg.Storage.WriteLatency, cfg.Storage.SyncLatency = chaos.DefaultStorage().WriteLatency, chaos.DefaultStorage().SyncLatency
+		cfg := aimedCrashes(p)
 		cfg.Storage.TornWriteProb = 0.5
 		res := simtest.Simulate(func(s *simtest.S) {
 			c := s.Boot(simtest.Processes{Name: "log", SoleCopy: true, New: syncedLog(&torn, &boots)})
@@ -194,12 +200,7 @@ func snapshotter(renameFirst bool, broken, boots *int) func() simtest.Process {
 // aim, and after none when it syncs before the rename.
 func TestCrashAtUnsyncedWriteWaitsForARenameOfUnsyncedData(t *testing.T) {
 	run := func(renameFirst bool, p float64) (broken, boots, atRename int) {
-		a := chaos.DefaultAttrition()
-		a.Graceful, a.PowerLoss, a.CrashAtUnsyncedWriteProb = 0, 0, p
-		a.DownFor = chaos.Range{Min: 100 * time.Millisecond, Max: time.Second}
-		cfg := chaos.Off()
-		cfg.Attrition = a
-		cfg.Storage.WriteLatency, cfg.Storage.SyncLatency = chaos.DefaultStorage().WriteLatency, chaos.DefaultStorage().SyncLatency
+		cfg := aimedCrashes(p)
 		res := simtest.Simulate(func(s *simtest.S) {
 			c := s.Boot(simtest.Processes{Name: "snap", SoleCopy: true, New: snapshotter(renameFirst, &broken, &boots)})
 			aims := s.Watch("aimed crash")
