@@ -37,6 +37,7 @@ type observer struct {
 	attached   []attachment // S.Attach's files, when drawing
 	win        *window      // the timeline around the first failure (window.go)
 	faults     faultCounts  // the faults the seed saw, by kind
+	silent     silentConns  // the connections a random close silenced
 	// byHand counts, of faults, those the test made: an Injector's, or
 	// a call's of Cluster, Net or Disk, which the faults line tells apart from
 	// the chaos configuration's. hand is set while such a fault's entries
@@ -280,6 +281,7 @@ func (o *observer) entry(e sim.Entry) {
 		o.unsyncedDirs = true
 	}
 	o.reach.add(e, f)
+	o.silent.hear(e)
 	o.win.add(e, f.listedKind())
 	if o.keep {
 		if o.full() {

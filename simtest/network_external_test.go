@@ -288,3 +288,32 @@ func TestAnInjectedSlowLinkIsAFault(t *testing.T) {
 	require.True(t, res.OK(), res.Report)
 	assert.Contains(t, res.Report, "faults seen: 0 reboots, 2 of the network (2 slow links), 0 of the disks")
 }
+
+// A failed seed names the connections a random close silenced and that
+// neither end closed since, where a task that reads waits for ever; one
+// that either end closed is not named.
+func TestAFailureNamesTheConnectionsASilentCloseLeftOpen(t *testing.T) {
+	run := func(closeAfter bool) string {
+		cfg := chaos.Off()
+		cfg.Network.CloseProb, cfg.Network.CloseExplicitProb = 1, 0 // the first operation silences it
+		res := simtest.Simulate(func(s *simtest.S) {
+			echoOn(s, "10.0.0.1")
+			c, err := s.Providers().Network.Dial(s.Context(), "10.0.0.1:7")
+			require.NoError(s, err)
+			_, _ = c.Write([]byte("x"))
+			require.NoError(s, c.SetReadDeadline(s.Now().Add(time.Second)))
+			_, err = c.Read(make([]byte, 1))
+			assert.Error(s, err, "nothing comes back")
+			if closeAfter {
+				require.NoError(s, c.Close())
+			}
+			s.Errorf("the echo never came")
+		}, simtest.Network(cfg.Network), simtest.Seeds(1), simtest.KeepFailures(false))
+		require.Equal(t, 1, res.Failed, res.Report)
+		return res.Report
+	}
+	report := run(false)
+	assert.Regexp(t, `a connection silenced by a random close and open at both ends as the seed ended: (10\.0\.0\.254:\d+->10\.0\.0\.1:7|10\.0\.0\.1:7->10\.0\.0\.254:\d+) since \S+; `+
+		`no data passes and neither end is told`, report)
+	assert.NotContains(t, run(true), "silenced by a random close")
+}

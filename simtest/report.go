@@ -602,6 +602,7 @@ func failureReport(o *seedOutcome, what, replay string) string {
 			fmt.Fprintf(&b, "  releases when the seed failed: %s\n", r)
 		}
 	}
+	b.WriteString(o.silent.line())
 	// A seed the watchdog gave up may still run a task that makes hosts:
 	// its network is not read.
 	if o.s != nil && !o.givenUp {

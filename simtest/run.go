@@ -271,6 +271,7 @@ type seedOutcome struct {
 	keptMoved bool
 	win       *window     // the timeline around the first failure
 	faults    faultCounts // the faults the seed saw
+	silent    silentConns // the connections a random close silenced, open as it ended
 	byHand    faultCounts // those of them the test made (observer.byHand)
 	reach     reach       // the processes its reboots and pauses reached
 	// injected is what the cluster's injectors did.
@@ -1095,7 +1096,7 @@ func (r *runner) onceOn(seed uint64, record *sim.ChunkPlan, pool *sim.Workers, b
 	tl.ended(w)
 	o.tl = tl
 	o.res.Trace = tl.traceID(o.res.Trace)
-	o.win, o.faults, o.byHand, o.unsyncedDirs = obs.win, obs.faults, obs.byHand, obs.unsyncedDirs
+	o.win, o.faults, o.byHand, o.unsyncedDirs, o.silent = obs.win, obs.faults, obs.byHand, obs.unsyncedDirs, obs.silent
 	if !w.Abandoned() { // else a task that escaped may still use the disks
 		o.faults[diskNoSpace] += s.noSpace()
 		o.conns = s.notedConns(r.cfg.connsNoted)
