@@ -573,6 +573,10 @@ func (c *checker) callLeak(call *ast.CallExpr) string {
 		return ""
 	}
 	name := fn.Name()
+	var path string
+	if fn.Pkg() != nil {
+		path = fn.Pkg().Path()
+	}
 	if recv := fn.Signature().Recv(); recv != nil {
 		switch {
 		case name == "Go":
@@ -586,12 +590,13 @@ func (c *checker) callLeak(call *ast.CallExpr) string {
 			// A LibraryLogger's Error is a log line, not an
 			// error's text (providerReads).
 			return "a log line"
-		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath && providerReads(name):
-			// The same answer at every visit, whatever the order.
-			return ""
-		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath && name == "Now":
-			return clockReadLeak
-		case fn.Pkg() != nil && fn.Pkg().Path() == providersPath:
+		case path == providersPath:
+			switch {
+			case providerReads(name):
+				return "" // the same answer at every visit, whatever the order
+			case name == "Now":
+				return clockReadLeak
+			}
 			// Cancel, Unlock, Close...: each may wake a task, and
 			// the order of the ready set is the seed's to decide. A
 			// call whose arguments name no entry is no better: a
@@ -600,17 +605,13 @@ func (c *checker) callLeak(call *ast.CallExpr) string {
 			// order; a draw (IntN) or a timer (WithTimeout) gives each
 			// entry what its place in the order picks.
 			return "a provider call (" + name + ")"
-		case fn.Pkg() != nil && fn.Pkg().Path() == simtestPath && !simtestReads(name):
+		case path == simtestPath && !simtestReads(name):
 			// A slow link, a partition, a reboot: the seed's faults in
 			// the order they were made.
 			return "a call that acts on the seed (" + name + ")"
 		}
 		return ""
 	}
-	if fn.Pkg() == nil {
-		return ""
-	}
-	path := fn.Pkg().Path()
 	if (path == "fmt" && (strings.HasPrefix(name, "Print") || strings.HasPrefix(name, "Fprint"))) ||
 		path == "log" || path == "log/slog" && name != "String" && name != "Int" && name != "Any" {
 		return "a write (" + path + "." + name + ")"
