@@ -401,21 +401,18 @@ func (c *Cluster) awaitUnsyncedWrite(ctx context.Context, p *proc, g *sim.Group,
 		return false // a stop came between the draw and this task's start
 	}
 	wrote := providers.NewChan[struct{}](s.p.Task, 1)
-	struck := func(what string) func() {
-		return func() {
-			// On the writer's task, paused with its process.
-			// Not "reboot: ...", which the report would count as a
-			// second crash: the reboot's own entry follows.
-			msg := fmt.Sprintf("aimed crash: %s crashes just after %s %s", p.peer.Name, s.w.CurrentTask(), what)
-			s.faultEvent(false, msg, msg)
-			_ = wrote.TrySend(struct{}{})
-		}
-	}
+	arm, what := g.PauseAfterUnsyncedWrite, "changed a disk and has not synced the change"
 	if atMove {
-		g.PauseAfterUnsyncedMove(struck("renamed a file whose data has not been synced"))
-	} else {
-		g.PauseAfterUnsyncedWrite(struck("changed a disk and has not synced the change"))
+		arm, what = g.PauseAfterUnsyncedMove, "renamed a file whose data has not been synced"
 	}
+	arm(func() {
+		// On the writer's task, paused with its process.
+		// Not "reboot: ...", which the report would count as a
+		// second crash: the reboot's own entry follows.
+		msg := fmt.Sprintf("aimed crash: %s crashes just after %s %s", p.peer.Name, s.w.CurrentTask(), what)
+		s.faultEvent(false, msg, msg)
+		_ = wrote.TrySend(struct{}{})
+	})
 	wait, cancel := s.p.Time.WithTimeout(ctx, d)
 	p.unaim = cancel
 	_, _, err := wrote.Recv(wait)
