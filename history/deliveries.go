@@ -341,14 +341,15 @@ func (e *DeliveryError[M]) Error() string {
 	}
 	// when says when a message's records were made, for a record with a
 	// clock.
-	when := func(format string, ats ...any) string {
+	when := func(format string, ats ...time.Duration) string {
 		if !e.timed {
 			return ""
 		}
+		args := make([]any, len(ats))
 		for i, at := range ats {
-			ats[i] = seconds(int64(at.(time.Duration)))
+			args[i] = seconds(int64(at))
 		}
-		return fmt.Sprintf(format, ats...)
+		return fmt.Sprintf(format, args...)
 	}
 	if n := len(e.Lost); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d of the %d messages whose send was acknowledged never delivered (lost): %s", n, e.acked, name(n, func(i int) string {
